@@ -1,1 +1,1 @@
-return 0;
+return await Hubix.Cli.HubixCli.RunAsync(args);

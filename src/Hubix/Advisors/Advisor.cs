@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Hubix.Advisors;
+
+public enum AdvisorStatus
+{
+    Active = 0,
+    OptedOut = 1,
+}
+
+/// <summary>A person we send content to, keyed by phone (E.164 digits, no plus).</summary>
+public sealed class Advisor
+{
+    public long Id { get; set; }
+    public required string Phone { get; set; }
+
+    /// <summary>Meta's business-scoped user id, when known.</summary>
+    public string? UserId { get; set; }
+
+    public string Name { get; set; } = "";
+
+    /// <summary>IANA time zone; the daily template goes out at 05:00 here.</summary>
+    public string TimeZone { get; set; } = "Asia/Kolkata";
+
+    public string Language { get; set; } = "en";
+
+    /// <summary>Subscribed categories, separated by ';' (empty: all).</summary>
+    public string Categories { get; set; } = "";
+
+    public AdvisorStatus Status { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    /// <summary>Deleted advisors are kept (their history stays) but get nothing.</summary>
+    public DateTime? DeletedAt { get; set; }
+
+    /// <summary>Meta's timestamp of the advisor's last message: the customer-service window runs 24 h from it.</summary>
+    public DateTime? LastInboundAt { get; set; }
+
+    /// <summary>A person is handling this conversation; the agent stays silent until it is closed.</summary>
+    public bool HandoffOpen { get; set; }
+
+    public DateTime? HandoffAt { get; set; }
+}
+
+internal sealed class AdvisorConfiguration : IEntityTypeConfiguration<Advisor>
+{
+    public void Configure(EntityTypeBuilder<Advisor> b)
+    {
+        b.ToTable("Advisors");
+        b.HasIndex(x => x.Phone).IsUnique();
+        b.HasIndex(x => x.UserId);
+        b.Property(x => x.Phone).HasMaxLength(20);
+        b.Property(x => x.TimeZone).HasMaxLength(64);
+        b.Property(x => x.Language).HasMaxLength(16);
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Hubix.Delivery;
+
+/// <summary>
+/// queued → sending → accepted (Meta gave a wamid) → sent → delivered → read; or failed.
+/// The numeric order is the rank used to keep status updates monotonic.
+/// </summary>
+public enum OutboxState
+{
+    Queued = 0,
+    Sending = 1,
+    Accepted = 2,
+    Sent = 3,
+    Delivered = 4,
+    Read = 5,
+    Failed = 9,
+}
+
+/// <summary>
+/// Every message Hubix sends is a row here before any HTTP call. The dispatcher claims due rows, sends them
+/// with <c>biz_opaque_callback_data</c> = <see cref="Id"/>, and status webhooks move them forward.
+/// </summary>
+public sealed class OutboxMessage
+{
+    public long Id { get; set; }
+
+    /// <summary>Recipient phone (digits).</summary>
+    public required string Recipient { get; set; }
+
+    /// <summary>template, text, image, document, interactive, read.</summary>
+    public required string Kind { get; set; }
+
+    /// <summary>Meta's request body, ready to POST (without biz_opaque_callback_data, added at send time).</summary>
+    public required string Payload { get; set; }
+
+    /// <summary>Unique: enqueueing the same key twice does nothing.</summary>
+    public required string IdempotencyKey { get; set; }
+
+    /// <summary>Messages of one group (a pack) go strictly in order: position k+1 only after k was accepted.</summary>
+    public string? GroupKey { get; set; }
+
+    public int Position { get; set; }
+
+    /// <summary>Why we send it: daily, unlock, agent, operator, system.</summary>
+    public string Purpose { get; set; } = "system";
+
+    public OutboxState State { get; set; }
+    public int Attempts { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime NextAttemptAt { get; set; }
+    public DateTime? LeaseUntil { get; set; }
+
+    /// <summary>Not sent after this (e.g. the customer-service window closes); fails with reason window_expired.</summary>
+    public DateTime? ExpiresAt { get; set; }
+
+    public string? WaMessageId { get; set; }
+    public DateTime? AcceptedAt { get; set; }
+    public DateTime? SentAt { get; set; }
+    public DateTime? DeliveredAt { get; set; }
+    public DateTime? ReadAt { get; set; }
+    public DateTime? FailedAt { get; set; }
+    public int? ErrorCode { get; set; }
+    public string? ErrorReason { get; set; }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> b)
+    {
+        b.ToTable("OutboxMessages");
+        b.HasIndex(x => x.IdempotencyKey).IsUnique();
+        b.HasIndex(x => x.WaMessageId).IsUnique();
+        b.HasIndex(x => new { x.State, x.NextAttemptAt });
+        b.HasIndex(x => new { x.GroupKey, x.Position });
+        b.HasIndex(x => new { x.Recipient, x.Id });
+        b.Property(x => x.IdempotencyKey).HasMaxLength(300);
+        b.Property(x => x.Recipient).HasMaxLength(64);
+        b.Property(x => x.Kind).HasMaxLength(32);
+        b.Property(x => x.GroupKey).HasMaxLength(200);
+    }
+}

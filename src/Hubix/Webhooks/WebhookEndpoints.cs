@@ -1,0 +1,182 @@
+using System.Text;
+using Hubix.Data;
+using Hubix.Hosting;
+using Hubix.WhatsApp.Webhooks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Hubix.Webhooks;
+
+public static class WebhookEndpoints
+{
+    /// <summary>Meta's maximum webhook payload.</summary>
+    public const int MaxBodyBytes = 3 * 1024 * 1024;
+
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<InboxOptions>().BindConfiguration("Hubix:Inbox");
+        builder.Services.AddSingleton<InboxSignal>();
+        builder.Services.AddSingleton<WebhookCounters>();
+        builder.Services.AddSingleton<InboxWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxWriter>());
+        builder.Services.AddSingleton<InboxWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxWorker>());
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/webhook", Verify).WithName("WebhookVerify").ExcludeFromDescription();
+        app.MapPost("/webhook", ReceiveAsync).WithName("WebhookReceive").ExcludeFromDescription();
+
+        var api = app.MapGroup("/api").RequireAdminKey().WithTags("CRM log");
+        api.MapGet("/interactions", ListInteractionsAsync).WithName("ListInteractions");
+        api.MapGet("/dead-letters", ListDeadLettersAsync).WithName("ListDeadLetters");
+        return app;
+    }
+
+    /// <summary>The GET handshake: echo the challenge when the token matches.</summary>
+    private static IResult Verify(HttpRequest request, IOptions<WhatsAppOptions> options)
+    {
+        var mode = request.Query["hub.mode"].ToString();
+        var token = request.Query["hub.verify_token"].ToString();
+        var challenge = request.Query["hub.challenge"].ToString();
+        if (mode == "subscribe" && Secrets.FixedTimeEquals(token, options.Value.VerifyToken))
+        {
+            return Results.Text(challenge, "text/plain", Encoding.UTF8, StatusCodes.Status200OK);
+        }
+
+        return Results.StatusCode(StatusCodes.Status403Forbidden);
+    }
+
+    private static async Task<IResult> ReceiveAsync(
+        HttpContext http, IOptions<WhatsAppOptions> options, InboxWriter inbox, HubixDb db, WebhookCounters counters, TimeProvider time, ILogger<InboxWriter> logger)
+    {
+        var request = http.Request;
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            counters.Rejected("too_large");
+            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large", detail: $"Webhook bodies are at most {MaxBodyBytes} bytes.");
+        }
+
+        var body = await ReadBodyAsync(request, http.RequestAborted);
+        if (body is null)
+        {
+            counters.Rejected("too_large");
+            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large", detail: $"Webhook bodies are at most {MaxBodyBytes} bytes.");
+        }
+
+        var secret = Encoding.UTF8.GetBytes(options.Value.AppSecret);
+        if (!WebhookSignature.IsValid(body, request.Headers[WebhookSignature.HeaderName].ToString(), secret))
+        {
+            counters.Rejected("bad_signature");
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid signature",
+                detail: $"{WebhookSignature.HeaderName} is missing or does not match the body.");
+        }
+
+        var envelopeError = WebhookParser.ValidateEnvelope(body);
+        if (envelopeError is not null)
+        {
+            // Signed by Meta, so it is Meta's data: keep it where an operator can see it, then tell Meta no.
+            await using (var context = db.CreateDbContext())
+            {
+                context.Add(new DeadLetter { At = time.GetUtcNow().UtcDateTime, Source = "ingress", Reason = envelopeError, Body = body });
+                await context.SaveChangesAsync(http.RequestAborted);
+            }
+
+            counters.Rejected("malformed");
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a WhatsApp webhook", detail: envelopeError);
+        }
+
+        try
+        {
+            await inbox.AppendAsync(body, http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            counters.Rejected("store_failed");
+            logger.LogError(ex, "Webhook body could not be stored; Meta will retry");
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Could not store the webhook", detail: "Try again later.");
+        }
+
+        counters.Accepted();
+        return Results.Ok();
+    }
+
+    /// <summary>Reads the raw bytes (the signature is over them); null when over the limit.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        var capacity = request.ContentLength is { } len and <= MaxBodyBytes ? (int)len : 4096;
+        using var buffer = new MemoryStream(capacity);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk.AsSpan(0, read));
+        }
+
+        return buffer.ToArray();
+    }
+
+    public sealed record InteractionDto(
+        long Id, DateTime At, string? Phone, string? UserId, string Direction, string Type, string? Payload, string? Text,
+        string? WaMessageId, string? Context, int? ErrorCode, string? ErrorDetails);
+
+    public sealed record InteractionList(IReadOnlyList<InteractionDto> Items);
+
+    private static async Task<Ok<InteractionList>> ListInteractionsAsync(
+        HubixDb db, string? phone, string? type, DateTime? since, int? limit, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var query = context.Set<Interaction>().AsNoTracking();
+        if (!string.IsNullOrEmpty(phone))
+        {
+            query = query.Where(i => i.Phone == phone);
+        }
+
+        if (!string.IsNullOrEmpty(type))
+        {
+            query = query.Where(i => i.Type == type);
+        }
+
+        if (since is { } s)
+        {
+            var utc = s.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(s, DateTimeKind.Utc) : s.ToUniversalTime();
+            query = query.Where(i => i.At >= utc);
+        }
+
+        var items = await query.OrderByDescending(i => i.Id).Take(Math.Clamp(limit ?? 100, 1, 1000))
+            .Select(i => new InteractionDto(i.Id, i.At, i.Phone, i.UserId, i.Direction, i.Type, i.Payload, i.Text, i.WaMessageId, i.Context, i.ErrorCode, i.ErrorDetails))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new InteractionList(items));
+    }
+
+    public sealed record DeadLetterDto(long Id, DateTime At, string Source, string Reason, string Body, long? InboxEventId);
+
+    private static async Task<Ok<List<DeadLetterDto>>> ListDeadLettersAsync(HubixDb db, int? limit, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var rows = await context.Set<DeadLetter>().AsNoTracking().OrderByDescending(d => d.Id).Take(Math.Clamp(limit ?? 100, 1, 1000)).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(d => new DeadLetterDto(d.Id, d.At, d.Source, d.Reason, Encoding.UTF8.GetString(d.Body), d.InboxEventId)).ToList());
+    }
+}
+
+/// <summary>Counts webhook requests by result, for /metrics and the dashboard.</summary>
+public sealed class WebhookCounters
+{
+    private long _accepted;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
+
+    public long AcceptedCount => Interlocked.Read(ref _accepted);
+    public IReadOnlyDictionary<string, long> RejectedCounts => _rejected;
+
+    public void Accepted() => Interlocked.Increment(ref _accepted);
+    public void Rejected(string reason) => _rejected.AddOrUpdate(reason, 1, (_, n) => n + 1);
+}
