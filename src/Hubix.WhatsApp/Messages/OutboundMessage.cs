@@ -243,7 +243,7 @@ public abstract record RecipientMessage : OutboundMessage
     {
         if (string.IsNullOrEmpty(to))
         {
-            problems.Add("to", "is required (recipient phone number with country code).");
+            problems.Add("to", "is required: the recipient's phone number with country code, digits only.");
             return;
         }
         var digits = to.StartsWith('+') ? to.AsSpan(1) : to.AsSpan();
