@@ -23,6 +23,7 @@ public static class HubixServer
 
         builder.AddData();
         builder.AddWebhooks();
+        builder.AddWhatsAppClient();
 
         configure?.Invoke(builder);
 
