@@ -8,7 +8,7 @@ public static class WhatsAppClientRegistration
     /// <summary>The typed Cloud API client, configured from <c>Hubix:WhatsApp</c>.</summary>
     public static IHostApplicationBuilder AddWhatsAppClient(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddHttpClient<WhatsAppCloudClient>((HttpClient http, IServiceProvider sp) =>
+        builder.Services.AddHttpClient(nameof(WhatsAppCloudClient)).AddTypedClient<WhatsAppCloudClient>((http, sp) =>
         {
             var o = sp.GetRequiredService<IOptions<WhatsAppOptions>>().Value;
             http.Timeout = o.RequestTimeout;
