@@ -13,16 +13,25 @@ namespace Hubix.Sandbox.Graph;
 /// <summary>The Graph API routes, at the root like graph.facebook.com: <c>/{version}/…</c>.</summary>
 internal static class GraphEndpoints
 {
-    private const string Version = "{version:regex(^v\\d+\\.\\d+$)}";
-
     public static void Map(IEndpointRouteBuilder e)
     {
-        e.MapPost($"/{Version}/{{phoneNumberId}}/messages", SendAsync).WithName("GraphSendMessage");
-        e.MapPost($"/{Version}/{{phoneNumberId}}/media", UploadAsync).WithName("GraphUploadMedia").DisableAntiforgery();
-        e.MapGet($"/{Version}/{{id}}", GetObject).WithName("GraphGetObject");
-        e.MapDelete($"/{Version}/{{id}}", DeleteObject).WithName("GraphDeleteObject");
-        e.MapGet($"/{Version}/{{wabaId}}/message_templates", ListTemplates).WithName("GraphListTemplates");
+        // No regex route constraint: the slim builder does not register it. Literal routes (/_sandbox/…) win anyway,
+        // and this filter turns away anything that is not a Graph version like "v23.0".
+        var g = e.MapGroup("/{version}").AddEndpointFilter(static (ctx, next) =>
+            IsVersion(ctx.HttpContext.Request.RouteValues["version"] as string) ? next(ctx) : ValueTask.FromResult<object?>(Results.NotFound()));
+        g.MapPost("/{phoneNumberId}/messages", SendAsync).WithName("GraphSendMessage");
+        g.MapPost("/{phoneNumberId}/media", UploadAsync).WithName("GraphUploadMedia").DisableAntiforgery();
+        g.MapGet("/{id}", GetObject).WithName("GraphGetObject");
+        g.MapDelete("/{id}", DeleteObject).WithName("GraphDeleteObject");
+        g.MapGet("/{wabaId}/message_templates", ListTemplates).WithName("GraphListTemplates");
         e.MapGet(MediaStore.DownloadPath, Download).WithName("GraphMediaDownload");
+    }
+
+    internal static bool IsVersion(string? v)
+    {
+        if (v is not { Length: >= 4 } || v[0] != 'v') return false;
+        var dot = v.IndexOf('.', StringComparison.Ordinal);
+        return dot > 1 && dot < v.Length - 1 && !v.AsSpan(1, dot - 1).ContainsAnyExceptInRange('0', '9') && !v.AsSpan(dot + 1).ContainsAnyExceptInRange('0', '9');
     }
 
     private static async Task<IResult> SendAsync(string phoneNumberId, HttpContext http, IOptions<SandboxOptions> options, SandboxService sandbox,
