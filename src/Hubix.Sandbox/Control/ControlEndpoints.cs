@@ -43,7 +43,7 @@ internal static class ControlEndpoints
     public static void Map(IEndpointRouteBuilder e)
     {
         var g = e.MapGroup("/_sandbox").WithTags("Sandbox control");
-        g.MapGet("/", Page).WithName("SandboxPage");
+        g.MapGet("", Page).WithName("SandboxPage");
         g.MapGet("/phones", Phones).WithName("SandboxPhones");
         g.MapPost("/phones", CreatePhone).WithName("SandboxCreatePhone");
         g.MapGet("/phones/{phone}/messages", (string phone, PhoneBook book) => Chat(phone, book, inbound: false)).WithName("SandboxPhoneMessages");
@@ -61,7 +61,6 @@ internal static class ControlEndpoints
         }).WithName("SandboxReset");
         g.MapGet("/stats", (SandboxStats stats, PhoneBook book, WebhookDispatcher webhooks, DelayScheduler scheduler) =>
             Results.Json(stats.Snapshot(book.Phones.Count, webhooks.Queued, scheduler.Pending), Json)).WithName("SandboxStats");
-        e.MapGet("/_sandbox", () => Results.Redirect("/_sandbox/")).ExcludeFromDescription();
     }
 
     private static IResult Page()
