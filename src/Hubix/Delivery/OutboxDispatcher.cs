@@ -202,7 +202,12 @@ public sealed class OutboxDispatcher : BackgroundService
             }
 
             Interlocked.Increment(ref _inFlight);
-            _sends[row.Id] = SendAsync(client, row);
+            var send = SendAsync(client, row);
+            _sends[row.Id] = send;
+            if (send.IsCompleted)
+            {
+                _sends.TryRemove(row.Id, out _); // it finished (and tried to remove itself) before it was added
+            }
         }
 
         _stats.InFlight = Volatile.Read(ref _inFlight);

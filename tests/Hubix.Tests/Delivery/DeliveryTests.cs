@@ -34,6 +34,9 @@ public class DeliveryTests
         await using var ctx = kit.Host.Db.CreateDbContext();
         var outbound = await ctx.Set<Interaction>().SingleAsync(i => i.Direction == "out", Ct);
         Assert.Equal(row.WaMessageId, outbound.WaMessageId);
+        var stats = kit.Host.Services.GetRequiredService<DeliveryStats>();
+        Assert.Equal(1, (await stats.DepthAsync(Ct))[OutboxState.Accepted]);
+        Assert.Equal(1, stats.SendsByResult["accepted"]);
     }
 
     [Theory]
