@@ -323,6 +323,8 @@ namespace Hubix.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Context");
+
                     b.HasIndex("DedupeKey")
                         .IsUnique();
 

@@ -308,6 +308,8 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Context");
+
                     b.HasIndex("DedupeKey")
                         .IsUnique();
 

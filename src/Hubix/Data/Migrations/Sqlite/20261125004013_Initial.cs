@@ -161,6 +161,11 @@ namespace Hubix.Data.Migrations.Sqlite
                 columns: new[] { "State", "NextAttemptAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Interactions_Context",
+                table: "Interactions",
+                column: "Context");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Interactions_DedupeKey",
                 table: "Interactions",
                 column: "DedupeKey",
