@@ -1,4 +1,8 @@
+using Hubix.Advisors;
+using Hubix.Content;
 using Hubix.Data;
+using Hubix.Schedule;
+using Hubix.Unlock;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -24,6 +28,10 @@ public static class HubixServer
         builder.AddData();
         builder.AddWebhooks();
         builder.AddWhatsAppClient();
+        builder.AddAdvisors();
+        builder.AddContent();
+        builder.AddUnlock();
+        builder.AddSchedule();
 
         configure?.Invoke(builder);
 
@@ -35,6 +43,10 @@ public static class HubixServer
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapOpenApi();
         app.MapWebhookEndpoints();
+        app.MapAdvisorEndpoints();
+        app.MapContentEndpoints();
+        app.MapUnlockEndpoints();
+        app.MapScheduleEndpoints();
         return app;
     }
 
