@@ -15,9 +15,16 @@ public static class HubixCli
         var root = new RootCommand("Hubix: daily WhatsApp content and an AI assistant for advisors.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Migrate());
+        root.Subcommands.Add(FeatureCommands.Advisors());
+        root.Subcommands.Add(FeatureCommands.Content());
+        root.Subcommands.Add(FeatureCommands.SendDaily());
         foreach (var command in root.Subcommands)
         {
             command.TreatUnmatchedTokensAsErrors = false;
+            foreach (var sub in command.Subcommands)
+            {
+                sub.TreatUnmatchedTokensAsErrors = false;
+            }
         }
 
         return root.Parse(args).InvokeAsync();
