@@ -17,9 +17,16 @@ public static class HubixCli
         root.Subcommands.Add(Migrate());
         root.Subcommands.Add(SandboxCommands.Sandbox());
         root.Subcommands.Add(SandboxCommands.Demo());
+        root.Subcommands.Add(FeatureCommands.Advisors());
+        root.Subcommands.Add(FeatureCommands.Content());
+        root.Subcommands.Add(FeatureCommands.SendDaily());
         foreach (var command in root.Subcommands)
         {
             command.TreatUnmatchedTokensAsErrors = false;
+            foreach (var sub in command.Subcommands)
+            {
+                sub.TreatUnmatchedTokensAsErrors = false;
+            }
         }
 
         return root.Parse(args).InvokeAsync();

@@ -1,4 +1,8 @@
+using Hubix.Advisors;
+using Hubix.Content;
 using Hubix.Data;
+using Hubix.Schedule;
+using Hubix.Unlock;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -25,6 +29,10 @@ public static class HubixServer
         builder.AddWebhooks();
         builder.AddWhatsAppClient();
         builder.AddDelivery();
+        builder.AddAdvisors();
+        builder.AddContent();
+        builder.AddUnlock();
+        builder.AddSchedule();
 
         configure?.Invoke(builder);
 
@@ -36,6 +44,10 @@ public static class HubixServer
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapOpenApi();
         app.MapWebhookEndpoints();
+        app.MapAdvisorEndpoints();
+        app.MapContentEndpoints();
+        app.MapUnlockEndpoints();
+        app.MapScheduleEndpoints();
         return app;
     }
 
