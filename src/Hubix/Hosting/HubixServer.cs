@@ -1,3 +1,4 @@
+using Hubix.Dashboard;
 using Hubix.Data;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -24,17 +25,21 @@ public static class HubixServer
         builder.AddData();
         builder.AddWebhooks();
         builder.AddWhatsAppClient();
+        builder.AddDashboard();
+        builder.AddObservability();
 
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseDashboard();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapOpenApi();
         app.MapWebhookEndpoints();
+        app.MapDashboardEndpoints();
         return app;
     }
 
