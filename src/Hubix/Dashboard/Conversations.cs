@@ -59,12 +59,18 @@ public sealed class ConversationService(
     private static readonly string[] ConversationPurposes = ["agent", "operator", "unlock"];
     private const int MessagesPerConversation = 50;
 
-    public async Task<ConversationPage> ListAsync(string? phone, bool? handoff, string? cursor, int limit, CancellationToken ct)
+    /// <param name="chatsOnly">Only advisors who wrote something other than a tap; ordered by their last such message.</param>
+    public async Task<ConversationPage> ListAsync(string? phone, bool? handoff, string? cursor, int limit, CancellationToken ct, bool chatsOnly = false)
     {
         limit = Math.Clamp(limit, 1, 100);
         await using var context = db.CreateDbContext();
-        var threads = context.Set<Interaction>().AsNoTracking()
-            .Where(i => i.Direction == "in" && i.Phone != null)
+        var inbound = context.Set<Interaction>().AsNoTracking().Where(i => i.Direction == "in" && i.Phone != null);
+        if (chatsOnly)
+        {
+            inbound = inbound.Where(i => !MetricsService.TapTypes.Contains(i.Type));
+        }
+
+        var threads = inbound
             .GroupBy(i => i.Phone!)
             .Select(g => new { Phone = g.Key, LastAt = g.Max(i => i.At) });
         if (!string.IsNullOrEmpty(phone))

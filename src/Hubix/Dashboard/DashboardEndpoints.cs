@@ -169,11 +169,16 @@ public static partial class DashboardEndpoints
     }
 
     private static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversationsAsync(
-        ConversationService conversations, string? phone, bool? handoff, string? cursor, int? limit, CancellationToken ct)
+        ConversationService conversations, string? phone, bool? handoff, string? cursor, int? limit, string? kind, CancellationToken ct)
     {
+        if (kind is not (null or "all" or "chat"))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad kind", detail: "kind is all (default) or chat (advisors who wrote more than taps).");
+        }
+
         try
         {
-            return TypedResults.Ok(await conversations.ListAsync(phone, handoff, cursor, limit ?? 20, ct));
+            return TypedResults.Ok(await conversations.ListAsync(phone, handoff, cursor, limit ?? 20, ct, chatsOnly: kind == "chat"));
         }
         catch (BadCursorException ex)
         {

@@ -158,6 +158,18 @@ public class DashboardApiTests
         var one = (await host.Admin.GetFromJsonAsync<ConversationPage>("/api/webhook/conversations?phone=919800000105", Web, Ct))!;
         Assert.Equal("latest 5", Assert.Single(one.Items).Messages[^1].Text);
 
+        await using (var ctx = host.Db.CreateDbContext())
+        {
+            DashboardScenario.Log(ctx, "in", "button", "919800000999", new DateTime(2026, 3, 10, 2, 0, 0, DateTimeKind.Utc), "tap-only", payload: "unlock");
+            await ctx.SaveChangesAsync(Ct);
+        }
+
+        var all = (await host.Admin.GetFromJsonAsync<ConversationPage>("/api/webhook/conversations?limit=100", Web, Ct))!;
+        var chats = (await host.Admin.GetFromJsonAsync<ConversationPage>("/api/webhook/conversations?limit=100&kind=chat", Web, Ct))!;
+        Assert.Equal("919800000999", all.Items[0].Phone);
+        Assert.DoesNotContain(chats.Items, c => c.Phone == "919800000999");
+        Assert.Equal(7, chats.Items.Count);
+
         var badCursor = await host.Admin.GetAsync("/api/webhook/conversations?cursor=not-ours", Ct);
         Assert.Equal(HttpStatusCode.BadRequest, badCursor.StatusCode);
     }

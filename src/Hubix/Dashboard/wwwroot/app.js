@@ -171,11 +171,17 @@ async function loadConversations(reset) {
   if (reset) { state.convCursor = null; }
   const q = new URLSearchParams({ limit: '10' });
   if ($('conv-handoff').checked) { q.set('handoff', 'true'); }
+  if (!$('conv-taps').checked) { q.set('kind', 'chat'); }
   if (!reset && state.convCursor) { q.set('cursor', state.convCursor); }
   const page = await api('/api/webhook/conversations?' + q);
   const box = $('conversations');
   if (reset) { box.replaceChildren(); }
-  for (const c of page.items) { box.appendChild(renderConversation(c)); }
+  for (const c of page.items) {
+    const node = renderConversation(c);
+    box.appendChild(node);
+    const list = node.querySelector('.messages');
+    list.scrollTop = list.scrollHeight; // newest at the bottom, in view
+  }
   if (reset && page.items.length === 0) { box.appendChild(el('p', 'No conversations yet.', 'muted')); }
   state.convCursor = page.nextCursor;
   $('conv-more').hidden = !page.nextCursor;
@@ -237,6 +243,7 @@ function renderConversation(c) {
 }
 
 $('conv-handoff').addEventListener('change', () => loadConversations(true));
+$('conv-taps').addEventListener('change', () => loadConversations(true));
 $('conv-more').addEventListener('click', () => loadConversations(false));
 
 // ---------- advisor timeline ----------
