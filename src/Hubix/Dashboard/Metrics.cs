@@ -53,7 +53,7 @@ public sealed record LatencyStats(int Count, double? MedianSeconds, double? P95S
         }
 
         seconds.Sort();
-        return new LatencyStats(seconds.Count, Percentile(seconds, 0.5), Percentile(seconds, 0.95));
+        return new LatencyStats(seconds.Count, Math.Round(Percentile(seconds, 0.5), 3), Math.Round(Percentile(seconds, 0.95), 3));
     }
 
     /// <summary>Nearest-rank percentile (a value that occurred, no interpolation).</summary>

@@ -31,6 +31,8 @@ function fmtTime(iso) {
   try { return new Date(iso).toLocaleString('en-GB', { timeZone: state.zone, hour12: false }); } catch { return iso; }
 }
 
+function secs(x) { return x === null || x === undefined ? '–' : x.toFixed(1) + ' s'; }
+
 function pct(x) { return x === null || x === undefined ? '–' : (x * 100).toFixed(1) + '%'; }
 
 function debounce(name, fn, ms) {
@@ -89,7 +91,7 @@ function renderDay(day) {
   const lat = day.tapToFirstContentAccepted;
   $('funnel-extra').textContent =
     'queued ' + t.queued + ' · failed ' + t.failed + ' · delivery success ' + pct(day.deliverySuccessRate) +
-    ' · tap→first content p50 ' + (lat.medianSeconds ?? '–') + ' s, p95 ' + (lat.p95Seconds ?? '–') + ' s' +
+    ' · tap→first content p50 ' + secs(lat.medianSeconds) + ', p95 ' + secs(lat.p95Seconds) +
     ' · chats ' + day.chats + ' · agent answers ' + day.agentAnswers + ' · handoffs ' + day.handoffs +
     ' · opt-outs ' + day.optOuts + ' · opt-ins ' + day.optIns;
 }
