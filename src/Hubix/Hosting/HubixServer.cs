@@ -1,5 +1,6 @@
 using Hubix.Advisors;
 using Hubix.Content;
+using Hubix.Dashboard;
 using Hubix.Data;
 using Hubix.Schedule;
 using Hubix.Unlock;
@@ -33,12 +34,15 @@ public static class HubixServer
         builder.AddContent();
         builder.AddUnlock();
         builder.AddSchedule();
+        builder.AddDashboard();
+        builder.AddObservability();
 
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseDashboard();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
@@ -48,6 +52,7 @@ public static class HubixServer
         app.MapContentEndpoints();
         app.MapUnlockEndpoints();
         app.MapScheduleEndpoints();
+        app.MapDashboardEndpoints();
         return app;
     }
 
