@@ -113,9 +113,11 @@ public sealed partial class AgentEngine(
         var queryVector = knowledge.Embedded ? r.QueryVector ?? (await model.EncodeAsync([query], ct))[0] : null;
         var queryWords = TextTools.ContentWords(query).ToHashSet(StringComparer.Ordinal);
         var oldest = today.AddDays(-Options.MaxPackAgeDays);
+        var latest = knowledge.Passages
+            .Select(p => p.Passage.Date).Where(d => d is { } x && x <= today).Max() ?? today;
         var ranked = knowledge.Passages
             .Where(p => p.Passage.Kind != KnowledgePassage.FaqKind && p.Passage.Date is { } d && d <= today && d >= oldest)
-            .Select(p => (p, Score: Score(p, queryVector, queryWords, knowledge, today)))
+            .Select(p => (p, Score: Score(p, queryVector, queryWords, knowledge, latest)))
             .OrderByDescending(x => x.Score)
             .ToList();
 
@@ -199,13 +201,14 @@ public sealed partial class AgentEngine(
         return Make(r with { Intent = AgentIntents.Faq }, $"{passage.Title}\n{passage.Text}\n({passage.Source})", [passage.Source], buttons);
     }
 
-    private double Score(IndexedPassage p, float[]? queryVector, HashSet<string> queryWords, KnowledgeSnapshot knowledge, DateOnly today)
+    /// <summary>Similarity plus word overlap, with a strong preference for the latest pack: advisors ask about "now".</summary>
+    private static double Score(IndexedPassage p, float[]? queryVector, HashSet<string> queryWords, KnowledgeSnapshot knowledge, DateOnly latest)
     {
         var overlap = Overlap(p, queryWords, knowledge.Idf);
-        var ageDays = today.DayNumber - p.Passage.Date!.Value.DayNumber;
+        var ageDays = latest.DayNumber - p.Passage.Date!.Value.DayNumber;
         var kindBonus = p.Passage.Kind == KnowledgePassage.UpdateKind ? 0.03 : 0;
         var baseScore = queryVector is null ? overlap : AgentModel.Cosine(queryVector, p.Vector!) + (0.25 * overlap);
-        return baseScore + kindBonus - (0.012 * ageDays);
+        return baseScore + kindBonus - (ageDays == 0 ? 0 : 0.1 + (0.03 * ageDays));
     }
 
     /// <summary>IDF-weighted share of the question's words found in the passage (0..1).</summary>

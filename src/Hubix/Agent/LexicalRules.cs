@@ -125,7 +125,7 @@ internal static class LexicalRules
 
     private static readonly string[] s_faqWords =
     [
-        "hubix", "service", "subscription", "price", "cost", "charges", "free", "paid", "privacy", "data", "safe", "language",
+        "hubix", "service", "subscription", "cost", "charges", "free", "paid", "privacy", "data", "safe", "language",
         "hindi", "gujarati", "categories", "category", "topics", "arn", "spelled", "spelt", "kitne", "baje", "time", "receive",
         "aaya", "arrive", "forward", "bot",
     ];

@@ -118,7 +118,22 @@ internal static partial class TextTools
         "what", "whats", "how", "did", "do", "does", "i", "me", "my", "you", "your", "it", "this", "that",
         "please", "pls", "plz", "can", "could", "would", "will", "tell", "about", "with", "by", "from",
         "kya", "hai", "ka", "ki", "ke", "ko", "se", "me", "mein", "tha", "thi", "hua", "kitna", "kaisa", "raha",
-        "now", "so", "much", "many", "any", "there", "we", "our", "us", "s", "sir", "ji",
+        "now", "so", "much", "many", "any", "there", "we", "our", "us", "s", "sir", "ji", "where", "when", "which",
+        "who", "why", "has", "have", "had", "yesterday", "today", "aaj", "kal", "kahan", "kab",
+        // Every daily update is about a close: these words cannot tell updates apart, only mislead toward the one
+        // that happens to say "closed".
+        "close", "closed", "closing", "ended", "end", "band", "level", "levels", "points", "hua",
+    };
+
+    // Word families folded together so "closed", "ended" and "band hua" all match "close".
+    private static readonly Dictionary<string, string> s_synonyms = new(StringComparer.Ordinal)
+    {
+        ["fell"] = "fall", ["falls"] = "fall", ["fallen"] = "fall", ["dropped"] = "fall", ["drop"] = "fall", ["slipped"] = "fall",
+        ["gira"] = "fall", ["lost"] = "fall", ["down"] = "fall", ["neeche"] = "fall", ["weakened"] = "fall",
+        ["rose"] = "rise", ["rises"] = "rise", ["gained"] = "rise", ["gain"] = "rise", ["jumped"] = "rise", ["climbed"] = "rise",
+        ["chadha"] = "rise", ["upar"] = "rise", ["up"] = "rise", ["recovered"] = "rise", ["strengthened"] = "rise",
+        ["bond"] = "yield", ["gsec"] = "yield", ["bazaar"] = "market", ["bazar"] = "market", ["markets"] = "market",
+        ["fii"] = "foreign", ["fiis"] = "foreign", ["dii"] = "domestic", ["diis"] = "domestic", ["inr"] = "rupee",
     };
 
     /// <summary>Content words for lexical overlap (lower-case, no stop words, light plural folding).</summary>
@@ -131,7 +146,7 @@ internal static partial class TextTools
                 continue;
             }
 
-            yield return Stem(t);
+            yield return s_synonyms.TryGetValue(t, out var family) ? family : Stem(t);
         }
     }
 
