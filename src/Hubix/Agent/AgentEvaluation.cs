@@ -11,7 +11,7 @@ public sealed record EvalMiss(string Text, string Expected, string Actual, strin
 /// <summary>How often <see cref="Expected"/> was recognised as <see cref="Actual"/>.</summary>
 public sealed record ConfusionCount(string Expected, string Actual, int Count);
 
-/// <summary>Accuracy of one split.</summary>
+/// <summary>Accuracy of one split (or of the answers taken by one path).</summary>
 public sealed record SplitResult(int Total, int Correct)
 {
     public double Accuracy => Total == 0 ? 0 : Correct / (double)Total;
@@ -23,7 +23,7 @@ public sealed record EvalResult(
     IReadOnlyDictionary<string, SplitResult> BySplit,
     IReadOnlyList<ConfusionCount> Confusion,
     IReadOnlyList<EvalMiss> Misses,
-    IReadOnlyDictionary<string, int> ByPath,
+    IReadOnlyDictionary<string, SplitResult> ByPath,
     double P50Ms,
     double P95Ms)
 {
@@ -61,13 +61,14 @@ public static class AgentEvaluation
         var misses = new List<EvalMiss>();
         var confusion = new Dictionary<(string, string), int>();
         var splits = new Dictionary<string, (int Total, int Correct)>(StringComparer.Ordinal);
-        var paths = new Dictionary<string, int>(StringComparer.Ordinal);
+        var paths = new Dictionary<string, (int Total, int Correct)>(StringComparer.Ordinal);
         foreach (var item in items)
         {
             var answer = await engine.AnswerAsync(new AgentQuestion(item.Text), cancellationToken);
             latencies.Add(answer.LatencyMs);
-            paths[answer.Path] = paths.GetValueOrDefault(answer.Path) + 1;
             var ok = string.Equals(answer.Intent, item.Intent, StringComparison.Ordinal);
+            var byPath = paths.GetValueOrDefault(answer.Path);
+            paths[answer.Path] = (byPath.Total + 1, byPath.Correct + (ok ? 1 : 0));
             var s = splits.GetValueOrDefault(item.Split);
             splits[item.Split] = (s.Total + 1, s.Correct + (ok ? 1 : 0));
             confusion[(item.Intent, answer.Intent)] = confusion.GetValueOrDefault((item.Intent, answer.Intent)) + 1;
@@ -84,7 +85,7 @@ public static class AgentEvaluation
             confusion.Select(kv => new ConfusionCount(kv.Key.Item1, kv.Key.Item2, kv.Value))
                 .OrderBy(c => c.Expected, StringComparer.Ordinal).ThenBy(c => c.Actual, StringComparer.Ordinal).ToList(),
             misses,
-            paths,
+            paths.ToDictionary(kv => kv.Key, kv => new SplitResult(kv.Value.Total, kv.Value.Correct), StringComparer.Ordinal),
             Percentile(latencies, 0.50),
             Percentile(latencies, 0.95));
     }

@@ -19,6 +19,8 @@ public sealed partial class AgentModel : IDisposable
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _encodeGate = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> _cache = new(StringComparer.Ordinal);
+    private const int CacheLimit = 20_000;
     private readonly bool _enabled;
     private readonly ILogger _logger;
     private SentenceEncoder? _encoder;
@@ -73,6 +75,30 @@ public sealed partial class AgentModel : IDisposable
                 _ready.TrySetException(ex);
             }
         });
+    }
+
+    /// <summary>
+    /// Like <see cref="EncodeAsync"/>, but remembers vectors by text: for examples and passages, which are
+    /// encoded again whenever an index is rebuilt. Not for user messages (unbounded variety).
+    /// </summary>
+    public async Task<float[][]> EncodeCachedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var missing = texts.Where(t => !_cache.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToArray();
+        if (missing.Length > 0)
+        {
+            var vectors = await EncodeAsync(missing, cancellationToken);
+            if (_cache.Count + missing.Length > CacheLimit)
+            {
+                _cache.Clear();
+            }
+
+            for (var i = 0; i < missing.Length; i++)
+            {
+                _cache[missing[i]] = vectors[i];
+            }
+        }
+
+        return texts.Select(t => _cache.TryGetValue(t, out var v) ? v : throw new InvalidOperationException("Embedding cache was cleared concurrently.")).ToArray();
     }
 
     /// <summary>Encodes texts into unit-length vectors, off the caller's thread.</summary>

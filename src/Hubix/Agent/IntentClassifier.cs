@@ -34,7 +34,7 @@ public sealed class IntentClassifier(AgentModel model, IOptions<AgentOptions> op
             if (_examples is null)
             {
                 var pairs = IntentExamples.ByIntent.SelectMany(kv => kv.Value.Select(text => (kv.Key, text))).ToArray();
-                var vectors = await model.EncodeAsync(pairs.Select(p => p.text).ToArray(), cancellationToken);
+                var vectors = await model.EncodeCachedAsync(pairs.Select(p => p.text).ToArray(), cancellationToken);
                 _examples = pairs.Select((p, i) => (p.Key, vectors[i])).ToArray();
             }
         }

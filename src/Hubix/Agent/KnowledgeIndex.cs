@@ -9,13 +9,12 @@ internal sealed record KnowledgeSnapshot(IReadOnlyList<IndexedPassage> Passages,
 /// <summary>
 /// Collects passages from every <see cref="IKnowledgeSource"/> and embeds them. The snapshot is rebuilt
 /// only when the passage set changes (or when the model becomes ready); vectors are cached by text, so a
-/// new pack only encodes its own passages.
+/// new pack only encodes its own passages (<see cref="AgentModel.EncodeCachedAsync"/>).
 /// </summary>
 public sealed class KnowledgeIndex(IEnumerable<IKnowledgeSource> sources, AgentModel model)
 {
     private readonly IKnowledgeSource[] _sources = sources.ToArray();
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, float[]> _vectors = new(StringComparer.Ordinal);
     private KnowledgeSnapshot _snapshot = new([], false, new Dictionary<string, double>());
     private int _fingerprint;
     private bool _built;
@@ -40,25 +39,25 @@ public sealed class KnowledgeIndex(IEnumerable<IKnowledgeSource> sources, AgentM
             }
 
             var embedded = model.IsReady;
+            var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
             if (embedded)
             {
-                var missing = passages
+                var texts = passages
                     .SelectMany(p => (p.Questions ?? []).Append(EmbeddingText(p)))
-                    .Where(t => !_vectors.ContainsKey(t))
                     .Distinct(StringComparer.Ordinal)
                     .ToList();
-                var vectors = await model.EncodeAsync(missing, cancellationToken);
-                for (var i = 0; i < missing.Count; i++)
+                var encoded = await model.EncodeCachedAsync(texts, cancellationToken);
+                for (var i = 0; i < texts.Count; i++)
                 {
-                    _vectors[missing[i]] = vectors[i];
+                    vectors[texts[i]] = encoded[i];
                 }
             }
 
             var indexed = passages.Select(p => new IndexedPassage(
                 p,
                 TextTools.ContentWords(p.Title + " " + p.Text + " " + string.Join(' ', p.Questions ?? [])).ToHashSet(StringComparer.Ordinal),
-                embedded ? _vectors[EmbeddingText(p)] : null,
-                embedded ? (p.Questions ?? []).Select(q => _vectors[q]).ToArray() : null)).ToList();
+                embedded ? vectors[EmbeddingText(p)] : null,
+                embedded ? (p.Questions ?? []).Select(q => vectors[q]).ToArray() : null)).ToList();
 
             var df = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var w in indexed.SelectMany(p => p.Words))
