@@ -32,6 +32,13 @@ public sealed partial class AgentEngine(
 
     private const string NotFound = "Sorry, I don't have that. Here is what I can help with: today's content, the market update, questions about Hubix, or a person from our team.";
 
+    // Words every market question may use without naming a topic; they neither select nor exclude passages.
+    private static readonly HashSet<string> s_generic = new(StringComparer.Ordinal)
+    {
+        "market", "share", "stock", "index", "week", "month", "update", "news", "price", "rate", "kaisa", "haal", "day",
+        "session", "perform", "performance", "happen", "happened", "going", "go", "rise", "fall", "move", "trend", "latest",
+    };
+
     private AgentOptions Options => options.Value;
 
     public async Task<AgentAnswer> AnswerAsync(AgentQuestion question, CancellationToken cancellationToken)
@@ -110,18 +117,28 @@ public sealed partial class AgentEngine(
 
     private async Task<AgentAnswer> MarketAsync(string query, IntentResult r, KnowledgeSnapshot knowledge, DateOnly today, CancellationToken ct)
     {
-        var queryVector = knowledge.Embedded ? r.QueryVector ?? (await model.EncodeAsync([query], ct))[0] : null;
+        var queryVector = knowledge.Embedded && !TextTools.MostlyDevanagari(query) ? r.QueryVector ?? (await model.EncodeAsync([query], ct))[0] : null;
         var queryWords = TextTools.ContentWords(query).ToHashSet(StringComparer.Ordinal);
         var oldest = today.AddDays(-Options.MaxPackAgeDays);
         var latest = knowledge.Passages
             .Select(p => p.Passage.Date).Where(d => d is { } x && x <= today).Max() ?? today;
+        // Words the library knows (e.g. "RBI", "gold") must appear in the passage: similarity alone would
+        // happily quote the gold price for a question about the RBI.
+        var known = queryWords.Where(w => knowledge.Idf.ContainsKey(w) && !s_generic.Contains(w)).ToHashSet(StringComparer.Ordinal);
         var ranked = knowledge.Passages
             .Where(p => p.Passage.Kind != KnowledgePassage.FaqKind && p.Passage.Date is { } d && d <= today && d >= oldest)
+            .Where(p => known.Count == 0 || p.Words.Overlaps(known))
             .Select(p => (p, Score: Score(p, queryVector, queryWords, knowledge, latest)))
             .OrderByDescending(x => x.Score)
             .ToList();
 
-        var threshold = queryVector is null ? 0.25 : Options.AnswerThreshold;
+        // A question that names no topic ("market kaisa raha?") gets the latest update, whatever its similarity.
+        var threshold = known.Count == 0 ? double.MinValue : queryVector is null ? 0.25 : Options.AnswerThreshold;
+        if (known.Count == 0)
+        {
+            ranked = ranked.Where(x => x.p.Passage.Kind == KnowledgePassage.UpdateKind).ToList();
+        }
+
         if (ranked.Count == 0 || ranked[0].Score < threshold)
         {
             return Make(r with { Intent = AgentIntents.MarketQuestion }, NotFound, buttons: Menu);
@@ -132,7 +149,7 @@ public sealed partial class AgentEngine(
         var top = ranked[0].p;
         var quotes = new List<(IndexedPassage P, string Text)> { (top, Quote(top.Passage.Text, queryWords, knowledge.Idf, 2)) };
         var covered = TextTools.ContentWords(quotes[0].Text).ToHashSet(StringComparer.Ordinal);
-        var missing = queryWords.Where(w => !covered.Contains(w) && knowledge.Idf.ContainsKey(w)).ToHashSet(StringComparer.Ordinal);
+        var missing = known.Where(w => !covered.Contains(w)).ToHashSet(StringComparer.Ordinal);
         if (missing.Count > 0)
         {
             foreach (var (p, _) in ranked.Skip(1).Take(4))
@@ -142,8 +159,12 @@ public sealed partial class AgentEngine(
                     continue;
                 }
 
-                quotes.Add((p, Quote(p.Passage.Text, missing, knowledge.Idf, 1)));
-                break;
+                var extra = Quote(p.Passage.Text, missing, knowledge.Idf, 1);
+                if (TextTools.ContentWords(extra).Any(missing.Contains))
+                {
+                    quotes.Add((p, extra));
+                    break;
+                }
             }
         }
 
@@ -173,7 +194,7 @@ public sealed partial class AgentEngine(
 
     private async Task<AgentAnswer> FaqAsync(string query, IntentResult r, KnowledgeSnapshot knowledge, CancellationToken ct)
     {
-        var queryVector = knowledge.Embedded ? r.QueryVector ?? (await model.EncodeAsync([query], ct))[0] : null;
+        var queryVector = knowledge.Embedded && !TextTools.MostlyDevanagari(query) ? r.QueryVector ?? (await model.EncodeAsync([query], ct))[0] : null;
         var queryWords = TextTools.ContentWords(query).ToHashSet(StringComparer.Ordinal);
         var best = knowledge.Passages
             .Where(p => p.Passage.Kind == KnowledgePassage.FaqKind)
@@ -231,7 +252,7 @@ public sealed partial class AgentEngine(
     /// <summary>The passage's sentences most relevant to <paramref name="words"/>, in their original order.</summary>
     private static string Quote(string text, HashSet<string> words, IReadOnlyDictionary<string, double> idf, int max)
     {
-        text = UpdatePrefix().Replace(text, "");
+        text = TextTools.StripUpdatePrefix(text);
         var sentences = TextTools.Sentences(text).ToList();
         if (sentences.Count <= max)
         {
@@ -276,7 +297,4 @@ public sealed partial class AgentEngine(
 
     [GeneratedRegex(@"\b(tomorrow|predict|prediction|forecast|target|next week|outlook|kal kya|rahega|hoga|jayega|will (the )?(market|nifty|sensex))\b")]
     private static partial Regex FutureQuestion();
-
-    [GeneratedRegex(@"^Market update [^:]{0,40}:\s*")]
-    private static partial Regex UpdatePrefix();
 }

@@ -17,6 +17,7 @@ internal sealed record IntentResult(string Intent, double Score, string Path, fl
 public sealed class IntentClassifier(AgentModel model, IOptions<AgentOptions> options)
 {
     private const double HintBonus = 0.08;
+    private const double OptOutThreshold = 0.75;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (string Intent, float[] Vector)[]? _examples;
 
@@ -52,7 +53,8 @@ public sealed class IntentClassifier(AgentModel model, IOptions<AgentOptions> op
             return new IntentResult(lexical.Strong, 1, AgentPaths.Lexical, null) { Strong = true };
         }
 
-        if (!model.IsReady)
+        // MiniLM is an English model: Devanagari script embeds as noise, so only the rules decide there.
+        if (!model.IsReady || TextTools.MostlyDevanagari(text))
         {
             return new IntentResult(FromHints(lexical.Hints), 0, AgentPaths.Lexical, null);
         }
@@ -92,6 +94,14 @@ public sealed class IntentClassifier(AgentModel model, IOptions<AgentOptions> op
                 best = intent;
                 bestScore = score;
             }
+        }
+
+        // Unsubscribing someone by mistake is worse than asking again: without a lexical STOP-like phrase,
+        // opt-out needs a near-paraphrase of an example.
+        if (best == AgentIntents.OptOut && bestScore < OptOutThreshold)
+        {
+            best = AgentIntents.Unknown;
+            bestScore = options.Value.IntentThreshold;
         }
 
         if (bestScore < options.Value.IntentThreshold)

@@ -55,7 +55,7 @@ public sealed class KnowledgeIndex(IEnumerable<IKnowledgeSource> sources, AgentM
 
             var indexed = passages.Select(p => new IndexedPassage(
                 p,
-                TextTools.ContentWords(p.Title + " " + p.Text + " " + string.Join(' ', p.Questions ?? [])).ToHashSet(StringComparer.Ordinal),
+                TextTools.ContentWords(p.Title + " " + TextTools.StripUpdatePrefix(p.Text) + " " + string.Join(' ', p.Questions ?? [])).ToHashSet(StringComparer.Ordinal),
                 embedded ? vectors[EmbeddingText(p)] : null,
                 embedded ? (p.Questions ?? []).Select(q => vectors[q]).ToArray() : null)).ToList();
 

@@ -87,7 +87,7 @@ internal static class LexicalRules
         "recommend", "suggest a fund", "suggest fund", "suggest some", "good time to invest", "right time to invest",
         "better than", "lena chahiye", "kharidna chahiye", "bechna chahiye", "redeem karna chahiye", "invest karna chahiye",
         "redeem karu", "invest karu", "kahan invest", "where should i invest", "where to invest", "is it good to buy",
-        "is it safe to invest", "buy or sell", "sell or hold", "portfolio review",
+        "is it safe to invest", "portfolio review",
     ];
 
     private static readonly string[] s_questionStarts =
@@ -121,6 +121,7 @@ internal static class LexicalRules
         "nifty", "sensex", "market", "markets", "bazaar", "bazar", "yield", "bond", "gsec", "rupee", "dollar", "inr", "fii", "fiis",
         "dii", "diis", "repo", "rbi", "gdp", "vix", "gold", "crude", "oil", "midcap", "smallcap", "inflow", "inflows", "index",
         "close", "closed", "fell", "gira", "upar", "neeche", "rally", "crash", "points", "policy", "rate",
+        "निफ्टी", "सेंसेक्स", "बाजार", "बाज़ार", "मार्केट", "शेयर",
     ];
 
     private static readonly string[] s_faqWords =

@@ -27,6 +27,28 @@ internal static partial class TextTools
         return string.Join(' ', sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    /// <summary>Drops the "Market update 24 Nov 2026:" lead-in that every update starts with.</summary>
+    public static string StripUpdatePrefix(string text) => UpdatePrefix().Replace(text, "");
+
+    [GeneratedRegex(@"^Market update [^:]{0,40}:\s*")]
+    private static partial Regex UpdatePrefix();
+
+    /// <summary>True when most letters are Devanagari (the English embedding model cannot read them).</summary>
+    public static bool MostlyDevanagari(string text)
+    {
+        int deva = 0, letters = 0;
+        foreach (var ch in text)
+        {
+            if (char.IsLetter(ch) || char.GetUnicodeCategory(ch) is System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.SpacingCombiningMark)
+            {
+                letters++;
+                deva += ch is >= '\u0900' and <= '\u097F' ? 1 : 0;
+            }
+        }
+
+        return letters > 0 && deva * 2 > letters;
+    }
+
     public static string[] Tokens(string normalized) =>
         normalized.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
@@ -133,7 +155,8 @@ internal static partial class TextTools
         ["rose"] = "rise", ["rises"] = "rise", ["gained"] = "rise", ["gain"] = "rise", ["jumped"] = "rise", ["climbed"] = "rise",
         ["chadha"] = "rise", ["upar"] = "rise", ["up"] = "rise", ["recovered"] = "rise", ["strengthened"] = "rise",
         ["bond"] = "yield", ["gsec"] = "yield", ["bazaar"] = "market", ["bazar"] = "market", ["markets"] = "market",
-        ["fii"] = "foreign", ["fiis"] = "foreign", ["dii"] = "domestic", ["diis"] = "domestic", ["inr"] = "rupee",
+        ["निफ्टी"] = "nifty", ["सेंसेक्स"] = "sensex", ["बाजार"] = "market", ["बाज़ार"] = "market", ["मार्केट"] = "market",
+        ["रुपया"] = "rupee", ["सोना"] = "gold", ["fii"] = "foreign", ["fiis"] = "foreign", ["dii"] = "domestic", ["diis"] = "domestic", ["inr"] = "rupee",
     };
 
     /// <summary>Content words for lexical overlap (lower-case, no stop words, light plural folding).</summary>

@@ -153,6 +153,33 @@ public sealed partial class AgentEngineTests(AgentModelFixture fixture)
     }
 
     [Fact]
+    public async Task AnswerAsync_TopicOnlyInLaterPack_SaysIDontHaveThat()
+    {
+        using var sp = AgentTestHost.Build(fixture.Model); // today 27 Nov; the RBI date is in the 29 Nov pack
+
+        var answer = await sp.Engine().AskAsync("when is the RBI policy?");
+
+        Assert.Equal(AgentIntents.MarketQuestion, answer.Intent);
+        Assert.Contains("I don't have that", answer.Reply, StringComparison.Ordinal);
+        Assert.Equal(AgentEngine.Menu, answer.Buttons);
+    }
+
+    [Theory]
+    [InlineData("निफ्टी कहाँ बंद हुआ")]
+    [InlineData("did FIIs buy or sell this week?")]
+    [InlineData("market kaisa raha aaj")]
+    public async Task AnswerAsync_MarketQuestionsThatLookLikeOtherIntents_AnsweredFromLatestPack(string text)
+    {
+        using var sp = AgentTestHost.Build(fixture.Model);
+
+        var answer = await sp.Engine().AskAsync(text);
+
+        Assert.Equal(AgentIntents.MarketQuestion, answer.Intent);
+        Assert.Equal("pack 2026-11-27", answer.Sources[0]);
+        await AssertGroundedAsync(sp, answer);
+    }
+
+    [Fact]
     public async Task AnswerAsync_Help_MenuFitsWhatsAppButtons()
     {
         using var sp = AgentTestHost.Build(fixture.Model);
