@@ -52,10 +52,10 @@ public sealed partial class AgentEngine(
 
         // A follow-up ("and tomorrow?", "aur kal?", "what about sensex?") keeps the previous topic.
         var previous = question.History.LastOrDefault(t => t.IsUser);
-        if (previous is not null && !result.Strong)
+        if (previous is not null && !result.Strong && IsFollowUp(text, result.Intent))
         {
             var prevIntent = previous.Intent ?? (await classifier.ClassifyAsync(previous.Text, knowledge, cancellationToken)).Intent;
-            if (prevIntent is AgentIntents.MarketQuestion or AgentIntents.Faq && IsFollowUp(text, result.Intent))
+            if (prevIntent is AgentIntents.MarketQuestion or AgentIntents.Faq)
             {
                 result = result with { Intent = prevIntent, QueryVector = null };
                 query = previous.Text + " " + text;
