@@ -12,9 +12,9 @@ namespace Hubix.Agent;
 /// pack at all, the pack directory is used instead (a fresh install, the demo).
 /// </summary>
 /// <remarks>
-/// Each question costs one aggregate query (count, latest <c>UpdatedAt</c> and <c>Id</c> of the packs in the
-/// window): while it is unchanged the same list instance is returned, so <see cref="KnowledgeIndex"/> re-embeds
-/// nothing. Re-importing a pack bumps its <c>UpdatedAt</c>, a new pack its <c>Id</c>, a deleted one the count.
+/// Each question costs one small query (id and <c>UpdatedAt</c> of the packs in the window): while that is
+/// unchanged the same list instance is returned, so <see cref="KnowledgeIndex"/> re-embeds
+/// nothing. Re-importing a pack bumps its <c>UpdatedAt</c>; a new or deleted pack changes the count and the sum of ids.
 /// Only packs from <see cref="AgentOptions.MaxPackAgeDays"/> before today onwards are loaded: the engine
 /// ignores older ones anyway.
 /// </remarks>
@@ -24,22 +24,21 @@ public sealed class DbPackKnowledgeSource(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Cache? _cache;
 
-    private sealed record Cache((DateOnly Oldest, int Count, DateTime? Updated, long? MaxId) Stamp, IReadOnlyList<KnowledgePassage> Passages);
+    private sealed record Cache((DateOnly Oldest, int Count, DateTime? Updated, long? IdSum) Stamp, IReadOnlyList<KnowledgePassage> Passages);
 
     public async Task<IReadOnlyList<KnowledgePassage>> GetPassagesAsync(CancellationToken cancellationToken)
     {
         var oldest = Today().AddDays(-options.Value.MaxPackAgeDays - 1);
         await using var context = db.CreateDbContext();
         var packs = context.Set<ContentPack>().AsNoTracking().Where(p => p.Date >= oldest);
-        var head = await packs.GroupBy(_ => 1)
-            .Select(g => new { Count = g.Count(), Updated = g.Max(p => (DateTime?)p.UpdatedAt), MaxId = g.Max(p => (long?)p.Id) })
-            .FirstOrDefaultAsync(cancellationToken);
-        if (head is null && !await context.Set<ContentPack>().AnyAsync(cancellationToken))
+        // A few rows (one per pack in the window): cheaper and more portable than aggregates over converted columns.
+        var heads = await packs.Select(p => new { p.Id, p.UpdatedAt }).ToListAsync(cancellationToken);
+        if (heads.Count == 0 && !await context.Set<ContentPack>().AnyAsync(cancellationToken))
         {
             return await fallback.GetPassagesAsync(cancellationToken);
         }
 
-        var stamp = (oldest, head?.Count ?? 0, head?.Updated, head?.MaxId);
+        var stamp = (oldest, heads.Count, heads.Count == 0 ? (DateTime?)null : heads.Max(h => h.UpdatedAt), heads.Count == 0 ? (long?)null : heads.Sum(h => h.Id));
         if (Volatile.Read(ref _cache) is { } cached && cached.Stamp == stamp)
         {
             return cached.Passages;
@@ -53,9 +52,8 @@ public sealed class DbPackKnowledgeSource(
                 return again.Passages;
             }
 
-            var items = await packs
-                .OrderBy(p => p.Date).ThenBy(p => p.Id)
-                .SelectMany(p => p.Items.Select(i => new { p.Date, PackId = p.Id, i.Position, i.Kind, i.Text, i.Caption }))
+            var items = await context.Set<ContentItem>().AsNoTracking().Where(i => i.Pack!.Date >= oldest)
+                .Select(i => new { i.Pack!.Date, i.PackId, i.Position, i.Kind, i.Text, i.Caption })
                 .ToListAsync(cancellationToken);
             var list = new List<KnowledgePassage>(items.Count);
             foreach (var i in items.OrderBy(i => i.Date).ThenBy(i => i.PackId).ThenBy(i => i.Position))
