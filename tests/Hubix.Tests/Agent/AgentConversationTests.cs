@@ -72,6 +72,13 @@ public class AgentConversationTests(AgentModelFixture fixture)
         Assert.True(advisor.HandoffOpen);
         Assert.NotNull(advisor.HandoffAt);
 
+        // The dashboard's metrics count the agent's answers by intent and the hand-off (today in India).
+        var metrics = await pair.Hubix.Admin.GetFromJsonAsync<JsonNode>($"/api/webhook/metrics?from={today}&to={today}", Ct);
+        var day = metrics!["days"]![0]!;
+        Assert.Equal(2, day["agentAnswersByIntent"]![AgentIntents.MarketQuestion]!.GetValue<int>());
+        Assert.Equal(1, day["agentAnswersByIntent"]![AgentIntents.Handoff]!.GetValue<int>());
+        Assert.Equal(1, day["handoffs"]!.GetValue<int>());
+
         var agentRows = (await UnlockKit.OutboxAsync(pair.Hubix, "agent")).Count;
         var q5 = await pair.TextAsync(Advisor, "what is the nifty outlook?");
         await HubixTestHost.EventuallyAsync(async () => await FindTurnAsync(pair, q5, AgentTurn.UserRole) is { State: ConversationTurnState.Silent },
