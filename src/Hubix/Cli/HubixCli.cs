@@ -15,6 +15,8 @@ public static class HubixCli
         var root = new RootCommand("Hubix: daily WhatsApp content and an AI assistant for advisors.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Migrate());
+        root.Subcommands.Add(SandboxCommands.Sandbox());
+        root.Subcommands.Add(SandboxCommands.Demo());
         foreach (var command in root.Subcommands)
         {
             command.TreatUnmatchedTokensAsErrors = false;

@@ -24,6 +24,7 @@ public static class HubixServer
         builder.AddData();
         builder.AddWebhooks();
         builder.AddWhatsAppClient();
+        builder.AddDelivery();
 
         configure?.Invoke(builder);
 

@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Hubix.Delivery;
+
+/// <summary>
+/// <c>Hubix:Delivery</c>: how the outbox dispatcher works. Throughput and pair-rate budgets live in
+/// <c>Hubix:WhatsApp</c> (<c>MessagesPerSecond</c>, <c>PairBurst</c>, <c>PairInterval</c>) because they are Meta's
+/// limits of the business number, not of this engine.
+/// </summary>
+public sealed class DeliveryOptions
+{
+    public const string Section = "Hubix:Delivery";
+
+    /// <summary>Calls to Meta per message before it fails with reason <c>max_attempts</c>. Default 8.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Sends in flight at once. At Graph's ~100 ms latency, 128 reach 1,000 messages/s. Default 128.</summary>
+    [Range(1, 1024)]
+    public int Concurrency { get; set; } = 128;
+
+    /// <summary>How long a claimed row stays ours (state <c>Sending</c>) before another dispatcher may reconcile it.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// After a <c>Sending</c> row's lease ran out (we crashed mid-send, or the call's outcome was unknown), how long to
+    /// wait for a status webhook carrying its id before sending it again.
+    /// </summary>
+    public TimeSpan ReconcileGrace { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Longest sleep of the idle dispatcher; an <see cref="OutboxSignal"/> wakes it earlier.</summary>
+    public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Rows claimed per query (also capped by free concurrency and throughput tokens).</summary>
+    [Range(1, 5000)]
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>On shutdown, how long in-flight sends may finish before they are cancelled (and their rows requeued).</summary>
+    public TimeSpan ShutdownWait { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>While dispatch is paused by an auth error (190...), one probe send is let through this often.</summary>
+    public TimeSpan AuthProbeInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>After a 130429 halves the send rate, the rate doubles back after each quiet period this long.</summary>
+    public TimeSpan ThroughputRecovery { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often lease-expired <c>Sending</c> rows are reconciled.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

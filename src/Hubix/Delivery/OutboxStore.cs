@@ -1,0 +1,467 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Hubix.Data;
+using Hubix.WhatsApp.Client;
+
+namespace Hubix.Delivery;
+
+/// <summary>A row the dispatcher claimed (state <c>Sending</c>, leased to this process).</summary>
+internal sealed record ClaimedRow(
+    long Id, string Recipient, string Kind, string Payload, int Attempts, DateTime? ExpiresAt, string? GroupKey, int Position, string Purpose, bool PreviousFailed);
+
+internal enum OutcomeKind
+{
+    /// <summary>Meta accepted it: state Accepted with the wamid.</summary>
+    Accepted,
+
+    /// <summary>Back to Queued, due at NextAttemptAt (retryable error, pacing, auth pause, shutdown).</summary>
+    Requeue,
+
+    /// <summary>Final failure.</summary>
+    Failed,
+
+    /// <summary>No usable answer and the request may have reached Meta: stays Sending with an expired lease, so
+    /// reconciliation looks for a status webhook before it is sent again.</summary>
+    Uncertain,
+}
+
+/// <summary>What happened to one claimed row; written in batches by <see cref="OutboxStore.WriteAsync"/>.</summary>
+internal sealed record SendOutcome(
+    ClaimedRow Row,
+    OutcomeKind Kind,
+    int Attempts,
+    string? WaMessageId = null,
+    DateTime? NextAttemptAt = null,
+    int? ErrorCode = null,
+    string? ErrorReason = null,
+    ErrorClass? ErrorClass = null);
+
+/// <summary>
+/// The outbox's hot-path SQL on raw connections, the same text for SQLite and PostgreSQL (PostgreSQL adds
+/// <c>FOR UPDATE SKIP LOCKED</c>). Every update is conditional on the state it expects, so the dispatcher, status
+/// webhooks and other replicas can race without moving a row backwards.
+/// </summary>
+internal sealed class OutboxStore(HubixDb db)
+{
+    private const int ChunkSize = 100;
+    private const int MaxReasonLength = 1000;
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due rows and marks them Sending until <paramref name="leaseUntil"/>. A row in
+    /// a group is due only when no lower position of its group is Queued or Sending (so k+1 goes only after k was
+    /// accepted, or failed: then it comes back with <see cref="ClaimedRow.PreviousFailed"/> and is failed without a
+    /// call). Rows past <see cref="OutboxMessage.ExpiresAt"/> are claimed regardless, to be failed without a call.
+    /// </summary>
+    public async Task<List<ClaimedRow>> ClaimAsync(int limit, DateTime now, DateTime leaseUntil, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+        cmd.CommandText =
+            "UPDATE \"OutboxMessages\" SET \"State\" = 1, \"LeaseUntil\" = @lease WHERE \"Id\" IN (" +
+            "SELECT o.\"Id\" FROM \"OutboxMessages\" o WHERE o.\"State\" = 0 AND o.\"NextAttemptAt\" <= @now AND (" +
+            "o.\"GroupKey\" IS NULL OR (o.\"ExpiresAt\" IS NOT NULL AND o.\"ExpiresAt\" <= @now) OR NOT EXISTS (" +
+            "SELECT 1 FROM \"OutboxMessages\" p WHERE p.\"GroupKey\" = o.\"GroupKey\" AND p.\"Position\" < o.\"Position\" AND p.\"State\" IN (0, 1))) " +
+            "ORDER BY o.\"NextAttemptAt\", o.\"Id\" LIMIT @limit" + lockClause + ") " +
+            "RETURNING \"Id\", \"Recipient\", \"Kind\", \"Payload\", \"Attempts\", \"ExpiresAt\", \"GroupKey\", \"Position\", \"Purpose\", " +
+            "CASE WHEN \"GroupKey\" IS NOT NULL AND EXISTS (SELECT 1 FROM \"OutboxMessages\" f WHERE f.\"GroupKey\" = \"OutboxMessages\".\"GroupKey\" " +
+            "AND f.\"Position\" < \"OutboxMessages\".\"Position\" AND f.\"State\" = 9) THEN 1 ELSE 0 END";
+        Add(cmd, "@lease", leaseUntil);
+        Add(cmd, "@now", now);
+        Add(cmd, "@limit", limit);
+        var rows = new List<ClaimedRow>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(ReadClaimed(reader));
+        }
+
+        rows.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return rows;
+    }
+
+    // Rows are buffered once ReadAsync returned (default, non-sequential access): reading columns does not block.
+    private static ClaimedRow ReadClaimed(DbDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetInt32(4),
+        reader.IsDBNull(5) ? null : Utc(reader.GetDateTime(5)),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        reader.GetInt32(7),
+        reader.GetString(8),
+        Convert.ToInt32(reader.GetValue(9), CultureInfo.InvariantCulture) == 1);
+
+    /// <summary>
+    /// Writes a batch of outcomes in one transaction: the rows, the rest of a failed row's group (failed with
+    /// <c>previous_failed</c>), an <c>out</c> interaction per accepted message, and any status webhooks that arrived
+    /// for an accepted wamid before we knew it. Returns the changes to announce after the commit.
+    /// </summary>
+    public async Task<List<DeliveryStateChange>> WriteAsync(IReadOnlyList<SendOutcome> outcomes, DateTime now, CancellationToken ct)
+    {
+        var changes = new List<DeliveryStateChange>();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        foreach (var chunk in outcomes.Chunk(ChunkSize))
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            var sql = new StringBuilder();
+            Add(cmd, "@now", now);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var o = chunk[i];
+                var p = "@p" + i.ToString(CultureInfo.InvariantCulture);
+                Add(cmd, p + "id", o.Row.Id);
+                Add(cmd, p + "a", o.Attempts);
+                switch (o.Kind)
+                {
+                    case OutcomeKind.Accepted:
+                        Add(cmd, p + "w", o.WaMessageId!);
+                        Add(cmd, p + "k", "out:" + o.Row.Id.ToString(CultureInfo.InvariantCulture));
+                        Add(cmd, p + "r", o.Row.Recipient);
+                        Add(cmd, p + "t", o.Row.Kind);
+                        Add(cmd, p + "u", o.Row.Purpose);
+                        Add(cmd, p + "c", o.Row.Id.ToString(CultureInfo.InvariantCulture));
+                        // A status webhook may have moved it already (matched by callback data): never backwards.
+                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = CASE WHEN \"State\" < 2 THEN 2 ELSE \"State\" END, ")
+                            .Append("\"WaMessageId\" = COALESCE(\"WaMessageId\", ").Append(p).Append("w), \"AcceptedAt\" = @now, \"LeaseUntil\" = NULL, ")
+                            .Append("\"Attempts\" = ").Append(p).Append("a, ")
+                            .Append("\"ErrorCode\" = CASE WHEN \"State\" = 9 THEN \"ErrorCode\" ELSE NULL END, ")
+                            .Append("\"ErrorReason\" = CASE WHEN \"State\" = 9 THEN \"ErrorReason\" ELSE NULL END ")
+                            .Append("WHERE \"Id\" = ").Append(p).Append("id;\n");
+                        sql.Append("INSERT INTO \"Interactions\" (\"At\", \"RecordedAt\", \"Phone\", \"Direction\", \"Type\", \"Payload\", \"WaMessageId\", \"Context\", \"DedupeKey\") VALUES (")
+                            .Append("@now, @now, ").Append(p).Append("r, 'out', ").Append(p).Append("t, ").Append(p).Append("u, ")
+                            .Append(p).Append("w, ").Append(p).Append("c, ").Append(p).Append("k) ON CONFLICT (\"DedupeKey\") DO NOTHING;\n");
+                        break;
+                    case OutcomeKind.Requeue:
+                        Add(cmd, p + "n", o.NextAttemptAt ?? now);
+                        Add(cmd, p + "e", o.ErrorCode);
+                        Add(cmd, p + "m", Truncate(o.ErrorReason));
+                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = 0, \"LeaseUntil\" = NULL, \"NextAttemptAt\" = ").Append(p).Append("n, ")
+                            .Append("\"Attempts\" = ").Append(p).Append("a, ")
+                            .Append("\"ErrorCode\" = COALESCE(").Append(p).Append("e, \"ErrorCode\"), \"ErrorReason\" = COALESCE(").Append(p).Append("m, \"ErrorReason\") ")
+                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = 1;\n");
+                        break;
+                    case OutcomeKind.Failed:
+                        Add(cmd, p + "e", o.ErrorCode);
+                        Add(cmd, p + "m", Truncate(o.ErrorReason));
+                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = 9, \"LeaseUntil\" = NULL, \"FailedAt\" = @now, ")
+                            .Append("\"Attempts\" = ").Append(p).Append("a, \"ErrorCode\" = ").Append(p).Append("e, \"ErrorReason\" = ").Append(p).Append("m ")
+                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = 1;\n");
+                        break;
+                    case OutcomeKind.Uncertain:
+                        Add(cmd, p + "e", o.ErrorCode);
+                        Add(cmd, p + "m", Truncate(o.ErrorReason));
+                        sql.Append("UPDATE \"OutboxMessages\" SET \"LeaseUntil\" = @now, ")
+                            .Append("\"Attempts\" = ").Append(p).Append("a, \"ErrorCode\" = ").Append(p).Append("e, \"ErrorReason\" = ").Append(p).Append("m ")
+                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = 1;\n");
+                        break;
+                    default:
+                        throw new InvalidOperationException(o.Kind.ToString());
+                }
+            }
+
+            cmd.CommandText = sql.ToString();
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        foreach (var o in outcomes)
+        {
+            switch (o.Kind)
+            {
+                case OutcomeKind.Accepted:
+                    changes.Add(new DeliveryStateChange(o.Row.Id, o.Row.Recipient, OutboxState.Accepted, now, o.WaMessageId, o.Row.Purpose));
+                    break;
+                case OutcomeKind.Failed:
+                    changes.Add(new DeliveryStateChange(o.Row.Id, o.Row.Recipient, OutboxState.Failed, now, null, o.Row.Purpose, o.ErrorCode, o.ErrorReason, o.ErrorClass));
+                    if (o.Row.GroupKey is not null)
+                    {
+                        changes.AddRange(await FailRestOfGroupAsync(connection, tx, o.Row, now, ct));
+                    }
+
+                    break;
+                case OutcomeKind.Requeue:
+                case OutcomeKind.Uncertain:
+                    break;
+                default:
+                    throw new InvalidOperationException(o.Kind.ToString());
+            }
+        }
+
+        var accepted = outcomes.Where(o => o.Kind == OutcomeKind.Accepted).Select(o => o.WaMessageId!).ToList();
+        if (accepted.Count > 0)
+        {
+            changes.AddRange(await ApplyEarlierStatusesAsync(connection, tx, accepted, ct));
+        }
+
+        await tx.CommitAsync(ct);
+        return changes;
+    }
+
+    /// <summary>The rest of a group whose member failed is not sent out of order: it fails with <c>previous_failed</c>.</summary>
+    private static async Task<List<DeliveryStateChange>> FailRestOfGroupAsync(DbConnection connection, DbTransaction tx, ClaimedRow failed, DateTime now, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText =
+            "UPDATE \"OutboxMessages\" SET \"State\" = 9, \"FailedAt\" = @now, \"LeaseUntil\" = NULL, \"ErrorCode\" = NULL, \"ErrorReason\" = @reason " +
+            "WHERE \"GroupKey\" = @g AND \"Position\" > @pos AND \"State\" = 0 RETURNING \"Id\", \"Recipient\", \"Purpose\"";
+        Add(cmd, "@now", now);
+        Add(cmd, "@reason", FailureReasons.PreviousFailed);
+        Add(cmd, "@g", failed.GroupKey!);
+        Add(cmd, "@pos", failed.Position);
+        var changes = new List<DeliveryStateChange>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            changes.Add(new DeliveryStateChange(reader.GetInt64(0), reader.GetString(1), OutboxState.Failed, now, null, reader.GetString(2), null, FailureReasons.PreviousFailed));
+        }
+
+        return changes;
+    }
+
+    /// <summary>Status webhooks that reached us before the send's answer and carried no callback data: apply them now.</summary>
+    private static async Task<List<DeliveryStateChange>> ApplyEarlierStatusesAsync(DbConnection connection, DbTransaction tx, List<string> wamids, CancellationToken ct)
+    {
+        var statuses = new List<StoredStatus>();
+        foreach (var chunk in wamids.Chunk(ChunkSize))
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT \"WaMessageId\", \"Context\", \"Type\", \"At\", \"ErrorCode\", \"ErrorDetails\" FROM \"Interactions\" WHERE \"Direction\" = 'status' AND \"WaMessageId\" IN (" +
+                InList(cmd, "@w", chunk) + ")";
+            statuses.AddRange(await ReadStatusesAsync(cmd, ct));
+        }
+
+        var changes = new List<DeliveryStateChange>();
+        foreach (var s in statuses.OrderBy(s => s.At))
+        {
+            if (await StatusSql.ApplyAsync(connection, tx, s.WaMessageId, null, s.Status, s.At, s.ErrorCode, s.ErrorDetails, ct) is { } change)
+            {
+                changes.Add(change);
+            }
+        }
+
+        return changes;
+    }
+
+    /// <summary>
+    /// Reconciles <c>Sending</c> rows whose lease ran out (a dispatcher died mid-send, or a call ended without a usable
+    /// answer). A status webhook carrying the row's id (its <c>biz_opaque_callback_data</c>) means Meta accepted it:
+    /// adopt its wamid and state, never resend. Without one, the row is requeued only once
+    /// <paramref name="grace"/> has passed since the lease ran out.
+    /// </summary>
+    /// <remarks>
+    /// The remaining at-least-once window: Meta accepted the message, we lost the answer (crash, timeout, dropped
+    /// connection), and no status webhook for it arrived within the grace (webhooks delayed or undeliverable, or the
+    /// message is held by Meta). Then the message is sent again and the advisor sees it twice. A longer grace narrows
+    /// the window at the cost of a later message; a status arriving after the resend is matched by wamid to whichever
+    /// send Meta reports, and the first wamid stored wins.
+    /// </remarks>
+    public async Task<(List<DeliveryStateChange> Changes, int Adopted, int Requeued)> ReconcileAsync(DateTime now, TimeSpan grace, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var expired = new List<(long Id, DateTime LeaseUntil)>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT \"Id\", \"LeaseUntil\" FROM \"OutboxMessages\" WHERE \"State\" = 1 AND \"LeaseUntil\" < @now ORDER BY \"Id\" LIMIT 500" +
+                (db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "");
+            Add(cmd, "@now", now);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                expired.Add((reader.GetInt64(0), Utc(reader.GetDateTime(1))));
+            }
+        }
+
+        if (expired.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return ([], 0, 0);
+        }
+
+        var statuses = new List<StoredStatus>();
+        foreach (var chunk in expired.Chunk(ChunkSize))
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT \"WaMessageId\", \"Context\", \"Type\", \"At\", \"ErrorCode\", \"ErrorDetails\" FROM \"Interactions\" WHERE \"Direction\" = 'status' AND \"Context\" IN (" +
+                InList(cmd, "@c", chunk.Select(e => e.Id.ToString(CultureInfo.InvariantCulture))) + ")";
+            statuses.AddRange(await ReadStatusesAsync(cmd, ct));
+        }
+
+        var changes = new List<DeliveryStateChange>();
+        var adopted = new HashSet<long>();
+        foreach (var s in statuses.OrderBy(s => s.At))
+        {
+            var id = long.Parse(s.Context!, CultureInfo.InvariantCulture);
+            if (await StatusSql.ApplyAsync(connection, tx, s.WaMessageId, id, s.Status, s.At, s.ErrorCode, s.ErrorDetails, ct) is { } change)
+            {
+                adopted.Add(id);
+                changes.Add(change);
+            }
+        }
+
+        var requeue = expired.Where(e => !adopted.Contains(e.Id) && e.LeaseUntil + grace <= now).Select(e => e.Id).ToList();
+        foreach (var chunk in requeue.Chunk(ChunkSize))
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "UPDATE \"OutboxMessages\" SET \"State\" = 0, \"LeaseUntil\" = NULL, \"NextAttemptAt\" = @now WHERE \"State\" = 1 AND \"Id\" IN (" +
+                InList(cmd, "@i", chunk.Cast<object>()) + ")";
+            Add(cmd, "@now", now);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return (changes, adopted.Count, requeue.Count);
+    }
+
+    private sealed record StoredStatus(string WaMessageId, string? Context, string Status, DateTime At, int? ErrorCode, string? ErrorDetails);
+
+    private static async Task<List<StoredStatus>> ReadStatusesAsync(DbCommand cmd, CancellationToken ct)
+    {
+        var list = new List<StoredStatus>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (ReadStatus(reader) is { } status)
+            {
+                list.Add(status);
+            }
+        }
+
+        return list;
+    }
+
+    private static StoredStatus? ReadStatus(DbDataReader reader) => reader.IsDBNull(0)
+        ? null
+        : new StoredStatus(
+            reader.GetString(0),
+            reader.IsDBNull(1) ? null : reader.GetString(1),
+            reader.GetString(2),
+            Utc(reader.GetDateTime(3)),
+            reader.IsDBNull(4) ? null : reader.GetInt32(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5));
+
+    private static string InList<T>(DbCommand cmd, string prefix, IEnumerable<T> values)
+    {
+        var names = new List<string>();
+        foreach (var v in values)
+        {
+            var name = prefix + names.Count.ToString(CultureInfo.InvariantCulture);
+            Add(cmd, name, v);
+            names.Add(name);
+        }
+
+        return string.Join(", ", names);
+    }
+
+    internal static DateTime Utc(DateTime value) => value.Kind == DateTimeKind.Utc ? value : DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    private static string? Truncate(string? s) => s is null || s.Length <= MaxReasonLength ? s : s[..MaxReasonLength];
+
+    internal static void Add(DbCommand cmd, string name, object? value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
+}
+
+/// <summary>Reasons of failures decided by Hubix (Meta's own failures carry Meta's details).</summary>
+public static class FailureReasons
+{
+    /// <summary><see cref="OutboxMessage.ExpiresAt"/> passed before it could be sent; nothing was sent.</summary>
+    public const string WindowExpired = "window_expired";
+
+    /// <summary>An earlier message of its group failed; the rest is not sent out of order.</summary>
+    public const string PreviousFailed = "previous_failed";
+
+    /// <summary>Prefix: every attempt failed with a retryable error.</summary>
+    public const string MaxAttempts = "max_attempts";
+}
+
+/// <summary>
+/// Applies one status webhook to its outbox row, monotonically: the state only moves forward
+/// (sent &lt; delivered &lt; read; <c>failed</c> wins over queued/sending/accepted/sent but not over delivered/read),
+/// each timestamp keeps its first value (Meta's clock), and a duplicate or late webhook changes nothing. Matches by
+/// wamid, else by the outbox id Meta echoed in <c>biz_opaque_callback_data</c> (which also stores the wamid).
+/// </summary>
+internal static class StatusSql
+{
+    private static DeliveryStateChange ReadChange(DbDataReader reader, string wamid, DateTime at)
+    {
+        var state = (OutboxState)reader.GetInt32(2);
+        var code = reader.IsDBNull(4) ? (int?)null : reader.GetInt32(4);
+        var failed = state == OutboxState.Failed;
+        return new DeliveryStateChange(
+            reader.GetInt64(0), reader.GetString(1), state, at, wamid, reader.GetString(3),
+            failed ? code : null,
+            failed && !reader.IsDBNull(5) ? reader.GetString(5) : null,
+            failed && code is { } c ? ErrorClassifier.Classify(c, null) : null);
+    }
+
+    public static async Task<DeliveryStateChange?> ApplyAsync(
+        DbConnection connection, DbTransaction? tx, string wamid, long? outboxId, string status, DateTime at, int? errorCode, string? errorDetails, CancellationToken ct)
+    {
+        (OutboxState Rank, string Column)? target = status switch
+        {
+            "sent" => (OutboxState.Sent, "SentAt"),
+            "delivered" => (OutboxState.Delivered, "DeliveredAt"),
+            "read" => (OutboxState.Read, "ReadAt"),
+            "failed" => (OutboxState.Failed, "FailedAt"),
+            _ => null, // played, deleted, anything new: recorded as an interaction only.
+        };
+        if (target is not { } t)
+        {
+            return null;
+        }
+
+        var (rank, column) = t;
+        var set = rank == OutboxState.Failed
+            ? "\"State\" = CASE WHEN \"State\" < 4 THEN 9 ELSE \"State\" END, " +
+              "\"ErrorCode\" = CASE WHEN \"State\" < 4 THEN @code ELSE \"ErrorCode\" END, " +
+              "\"ErrorReason\" = CASE WHEN \"State\" < 4 THEN @details ELSE \"ErrorReason\" END, "
+            : "\"State\" = CASE WHEN \"State\" < @rank THEN @rank ELSE \"State\" END, ";
+        var sql = "UPDATE \"OutboxMessages\" SET " + set +
+            "\"LeaseUntil\" = CASE WHEN \"State\" <= 1 THEN NULL ELSE \"LeaseUntil\" END, " +
+            "\"WaMessageId\" = COALESCE(\"WaMessageId\", @wamid), \"" + column + "\" = COALESCE(\"" + column + "\", @at) WHERE ";
+        var returning = " RETURNING \"Id\", \"Recipient\", \"State\", \"Purpose\", \"ErrorCode\", \"ErrorReason\"";
+
+        var change = await RunAsync("\"WaMessageId\" = @wamid");
+        if (change is null && outboxId is not null)
+        {
+            change = await RunAsync("\"Id\" = @id AND \"WaMessageId\" IS NULL");
+        }
+
+        return change;
+
+        async Task<DeliveryStateChange?> RunAsync(string where)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = sql + where + returning;
+            OutboxStore.Add(cmd, "@rank", (int)rank);
+            OutboxStore.Add(cmd, "@code", errorCode);
+            OutboxStore.Add(cmd, "@details", errorDetails);
+            OutboxStore.Add(cmd, "@wamid", wamid);
+            OutboxStore.Add(cmd, "@at", at);
+            OutboxStore.Add(cmd, "@id", outboxId ?? 0L);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            return ReadChange(reader, wamid, at);
+        }
+    }
+}
