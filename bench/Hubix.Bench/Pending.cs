@@ -1,27 +1,5 @@
 namespace Hubix.Bench;
 
-/// <summary>Scenario 2: the daily template to N advisors through the sandbox at its throughput limit.</summary>
-public sealed class FanoutScenario(Options options)
-{
-    public async Task<int> RunAsync(CancellationToken ct)
-    {
-        var binary = await HubixBinary.FindAsync(options, ct);
-        binary.Require("sandbox", "advisors", "send-daily");
-        throw new NotAvailableException("the fanout driver is not written yet");
-    }
-}
-
-/// <summary>Scenario 3: N advisors tap within a few seconds; each tap unlocks a pack of 6 items.</summary>
-public sealed class ClickstormScenario(Options options)
-{
-    public async Task<int> RunAsync(CancellationToken ct)
-    {
-        var binary = await HubixBinary.FindAsync(options, ct);
-        binary.Require("sandbox", "advisors", "content", "send-daily");
-        throw new NotAvailableException("the clickstorm driver is not written yet");
-    }
-}
-
 /// <summary>Scenario 4: fanout + clickstorm under sandbox faults, with hubix SIGKILLed periodically.</summary>
 public sealed class ChaosScenario(Options options)
 {

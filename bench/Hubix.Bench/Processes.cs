@@ -170,12 +170,12 @@ public sealed class HubixServer : IDisposable
     private readonly string _log;
     private readonly TimeSpan _bound;
 
-    public HubixServer(HubixBinary binary, BenchDb db, string workDir, TimeSpan bound, IEnumerable<string>? extraArgs = null, Uri? graph = null)
+    public HubixServer(HubixBinary binary, BenchDb db, string workDir, TimeSpan bound, IEnumerable<string>? extraArgs = null, Uri? graph = null, int? port = null)
     {
         _binary = binary;
         _workDir = workDir;
         _bound = bound;
-        Port = Children.FreePort();
+        Port = port ?? Children.FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{Port}");
         _log = System.IO.Path.Combine(workDir, "hubix.log");
         _args =
@@ -185,7 +185,7 @@ public sealed class HubixServer : IDisposable
             .. CommonArgs(db, graph),
             // Console logging at Information costs a lot of CPU under load; warnings and errors still show.
             "--Logging:LogLevel:Default=Warning",
-            .. extraArgs ?? [],
+            .. (extraArgs ?? []).ToList(),
         ];
     }
 
