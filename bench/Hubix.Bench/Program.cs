@@ -53,8 +53,13 @@ catch (NotAvailableException ex)
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {
-    Console.Error.WriteLine("bench: cancelled");
+    Console.Error.WriteLine("bench: cancelled or out of time (--timeout)");
     return 130;
+}
+catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
+{
+    Console.Error.WriteLine($"{options.Scenario}: failed: {ex.Message}");
+    return 1;
 }
 finally
 {

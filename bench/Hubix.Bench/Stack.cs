@@ -114,7 +114,7 @@ public sealed class Stack : IAsyncDisposable
         var output = await Binary.RunCheckedAsync(
             ["send-daily", "--date", PackDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), .. HubixServer.CommonArgs(_db, Sandbox.BaseAddress), .. HubixArgs(Options)],
             _work.Path, TimeSpan.FromMinutes(5), ct);
-        var line = output.Split('\n').FirstOrDefault(l => l.Contains("queued", StringComparison.Ordinal)) ?? "";
+        var line = output.Split('\n').FirstOrDefault(l => l.Contains("daily template(s) queued", StringComparison.Ordinal)) ?? "";
         var reasons = string.Join("; ", output.Split('\n').Where(l => l.StartsWith("not sent", StringComparison.Ordinal)));
         if (reasons.Length > 0)
         {
