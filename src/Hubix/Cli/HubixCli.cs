@@ -17,9 +17,17 @@ public static class HubixCli
         root.Subcommands.Add(Migrate());
         root.Subcommands.Add(SandboxCommands.Sandbox());
         root.Subcommands.Add(SandboxCommands.Demo());
+        root.Subcommands.Add(FeatureCommands.Advisors());
+        root.Subcommands.Add(FeatureCommands.Content());
+        root.Subcommands.Add(FeatureCommands.SendDaily());
+        root.Subcommands.Add(Report());
         foreach (var command in root.Subcommands)
         {
             command.TreatUnmatchedTokensAsErrors = false;
+            foreach (var sub in command.Subcommands)
+            {
+                sub.TreatUnmatchedTokensAsErrors = false;
+            }
         }
 
         return root.Parse(args).InvokeAsync();
@@ -64,6 +72,71 @@ public static class HubixCli
         });
         return command;
     }
+
+    private static Command Report()
+    {
+        var date = new Option<string?>("--date") { Description = "Local date (yyyy-MM-dd) in Hubix:Dashboard:TimeZone; default today." };
+        var format = new Option<string>("--format") { Description = "csv or json.", DefaultValueFactory = _ => "csv" };
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output." };
+        var daily = new Command("daily", "Per-advisor daily report: template sent/delivered/read, tapped at, pack state, messages, chats.")
+        {
+            date, format, output,
+        };
+        daily.TreatUnmatchedTokensAsErrors = false;
+        daily.SetAction(async (result, ct) =>
+        {
+            var config = new ConfigurationBuilder()
+                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+                .AddEnvironmentVariables()
+                .AddCommandLine(HostArgs(result))
+                .Build();
+            var options = config.GetSection(Dashboard.DashboardOptions.Section).Get<Dashboard.DashboardOptions>() ?? new Dashboard.DashboardOptions();
+            if (!TimeZoneInfo.TryFindSystemTimeZoneById(options.TimeZone, out var zone))
+            {
+                return ConfigError([$"Hubix:Dashboard:TimeZone '{options.TimeZone}' is not a known IANA time zone. {ConfigurationCheck.HowToSet("Hubix:Dashboard:TimeZone")}"]);
+            }
+
+            var fmt = result.GetValue(format);
+            if (fmt is not ("csv" or "json"))
+            {
+                await Console.Error.WriteLineAsync("hubix: --format is csv or json.");
+                return 2;
+            }
+
+            var dateText = result.GetValue(date);
+            DateOnly day;
+            if (dateText is null)
+            {
+                day = Dashboard.LocalDay.Today(TimeProvider.System, zone);
+            }
+            else if (!DateOnly.TryParseExact(dateText, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out day))
+            {
+                await Console.Error.WriteLineAsync($"hubix: --date '{dateText}' is not yyyy-MM-dd.");
+                return 2;
+            }
+
+            await using var db = DataExtensions.CreateDb(config);
+            var report = await new Reports.DailyReportService(db, []).BuildAsync(day, zone, options.TimeZone, ct);
+            var text = fmt == "csv"
+                ? Reports.DailyReportService.ToCsv(report)
+                : System.Text.Json.JsonSerializer.Serialize(report, ReportJson);
+            var path = result.GetValue(output);
+            if (path is null)
+            {
+                await Console.Out.WriteAsync(text);
+            }
+            else
+            {
+                await File.WriteAllTextAsync(path, text, ct);
+            }
+
+            return 0;
+        });
+        var command = new Command("report", "Reports from the database (no server needed).") { daily };
+        return command;
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions ReportJson = new(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true };
 
     internal static int ConfigError(IReadOnlyList<string> problems)
     {

@@ -1,4 +1,9 @@
+using Hubix.Advisors;
+using Hubix.Content;
+using Hubix.Dashboard;
 using Hubix.Data;
+using Hubix.Schedule;
+using Hubix.Unlock;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -25,17 +30,29 @@ public static class HubixServer
         builder.AddWebhooks();
         builder.AddWhatsAppClient();
         builder.AddDelivery();
+        builder.AddAdvisors();
+        builder.AddContent();
+        builder.AddUnlock();
+        builder.AddSchedule();
+        builder.AddDashboard();
+        builder.AddObservability();
 
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseDashboard();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapOpenApi();
         app.MapWebhookEndpoints();
+        app.MapAdvisorEndpoints();
+        app.MapContentEndpoints();
+        app.MapUnlockEndpoints();
+        app.MapScheduleEndpoints();
+        app.MapDashboardEndpoints();
         return app;
     }
 

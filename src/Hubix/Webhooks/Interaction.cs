@@ -52,6 +52,8 @@ internal sealed class InteractionConfiguration : IEntityTypeConfiguration<Intera
         b.HasIndex(x => new { x.Phone, x.Id });
         b.HasIndex(x => new { x.Type, x.Id });
         b.HasIndex(x => x.WaMessageId);
+        // Delivery reconciliation finds statuses by our callback data (the outbox id).
+        b.HasIndex(x => x.Context);
         b.Property(x => x.DedupeKey).HasMaxLength(300);
         b.Property(x => x.Direction).HasMaxLength(16);
         b.Property(x => x.Type).HasMaxLength(64);

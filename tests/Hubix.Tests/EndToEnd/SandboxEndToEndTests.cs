@@ -71,3 +71,40 @@ public class SandboxEndToEndTests
         Assert.Equal(0, counters.AcceptedCount);
     }
 }
+
+public class OutboxThroughSandboxTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Queued_template_is_sent_by_the_dispatcher_and_tracked_to_read(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var pair = await SandboxPair.StartAsync(database);
+        const string phone = "919800000003";
+        var now = pair.Hubix.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+
+        await using (var ctx = pair.Hubix.Db.CreateDbContext())
+        {
+            await Hubix.Delivery.Outbox.EnqueueAsync(ctx, new Hubix.Delivery.OutboxRequest(
+                OutboundMessage.Template(phone, "daily_content_ready_v1", "en", ["Market", "24 Nov 2026", "Nifty"], ["RETRIEVE_CONTENT:2026-11-24"]),
+                "e2e:template:1", "daily"), now, Ct);
+            await ctx.SaveChangesAsync(Ct);
+        }
+
+        pair.Hubix.Services.GetRequiredService<Hubix.Delivery.OutboxSignal>().Notify();
+        await using var check = pair.Hubix.Db.CreateDbContext();
+        await HubixTestHost.EventuallyAsync(
+            async () => await check.Set<Hubix.Delivery.OutboxMessage>().AnyAsync(o => o.State == Hubix.Delivery.OutboxState.Read, Ct),
+            "the template to be read on the phone");
+        var row = await check.Set<Hubix.Delivery.OutboxMessage>().SingleAsync(Ct);
+        var received = await pair.PhoneMessagesAsync(phone);
+        var message = Assert.Single(received);
+        Assert.Equal(row.WaMessageId, message!["id"]!.GetValue<string>());
+        Assert.Equal(row.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), message["bizOpaqueCallbackData"]!.GetValue<string>());
+        Assert.NotNull(row.SentAt);
+        Assert.NotNull(row.DeliveredAt);
+        Assert.NotNull(row.ReadAt);
+    }
+}

@@ -1,0 +1,209 @@
+using Hubix.Data;
+using Hubix.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hubix.Advisors;
+
+public static class AdvisorEndpoints
+{
+    public static IHostApplicationBuilder AddAdvisors(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<Webhooks.IInboxHandler, ConsentHandler>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapAdvisorEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/advisors").RequireAdminKey().WithTags("Advisors");
+        api.MapGet("/", ListAsync).WithName("ListAdvisors");
+        api.MapGet("/{phone}", GetAsync).WithName("GetAdvisor");
+        api.MapGet("/{phone}/consent", ConsentAsync).WithName("GetAdvisorConsent");
+        api.MapPost("/", CreateAsync).WithName("CreateAdvisor");
+        api.MapPatch("/{phone}", PatchAsync).WithName("UpdateAdvisor");
+        api.MapDelete("/{phone}", DeleteAsync).WithName("DeleteAdvisor");
+        api.MapPost("/import", ImportAsync).WithName("ImportAdvisors").DisableAntiforgery();
+        app.MapGroup("/api/unknown-senders").RequireAdminKey().WithTags("Advisors").MapGet("/", UnknownAsync).WithName("ListUnknownSenders");
+        return app;
+    }
+
+    public sealed record AdvisorDto(
+        string Phone, string? UserId, string Name, string TimeZone, string Language, string[] Categories, string Status,
+        DateTime CreatedAt, DateTime? LastInboundAt, DateTime? DeletedAt);
+
+    public sealed record AdvisorRequest(string? Phone, string? Name, string? TimeZone, string? Language, string[]? Categories, string? Status);
+
+    public sealed record ConsentDto(DateTime At, string Status, string Source, string? Detail);
+
+    internal static AdvisorDto ToDto(this Advisor a) => new(
+        a.Phone, a.UserId, a.Name, a.TimeZone, a.Language, a.Categories.Split(';', StringSplitOptions.RemoveEmptyEntries),
+        StatusName(a.Status), a.CreatedAt, a.LastInboundAt, a.DeletedAt);
+
+    public static string StatusName(AdvisorStatus s) => s == AdvisorStatus.OptedOut ? "opted_out" : "active";
+
+    private static async Task<Ok<List<AdvisorDto>>> ListAsync(HubixDb db, string? status, bool? includeDeleted, int? limit, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var query = context.Set<Advisor>().AsNoTracking();
+        if (includeDeleted != true)
+        {
+            query = query.Where(a => a.DeletedAt == null);
+        }
+
+        if (status is "active" or "opted_out")
+        {
+            var s = status == "active" ? AdvisorStatus.Active : AdvisorStatus.OptedOut;
+            query = query.Where(a => a.Status == s);
+        }
+
+        var rows = await query.OrderBy(a => a.Phone).Take(Math.Clamp(limit ?? 1000, 1, 100_000)).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(a => a.ToDto()).ToList());
+    }
+
+    private static async Task<Results<Ok<AdvisorDto>, NotFound>> GetAsync(string phone, HubixDb db, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var normalised = AdvisorImport.NormalisePhone(phone, out _) ?? phone;
+        var a = await context.Set<Advisor>().AsNoTracking().SingleOrDefaultAsync(x => x.Phone == normalised, ct);
+        return a is null ? TypedResults.NotFound() : TypedResults.Ok(a.ToDto());
+    }
+
+    private static async Task<Results<Ok<List<ConsentDto>>, NotFound>> ConsentAsync(string phone, HubixDb db, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var normalised = AdvisorImport.NormalisePhone(phone, out _) ?? phone;
+        var rows = await context.Set<ConsentEvent>().AsNoTracking().Where(c => c.Phone == normalised).OrderBy(c => c.Id).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(c => new ConsentDto(c.At, StatusName(c.Status), c.Source, c.Detail)).ToList());
+    }
+
+    private static ProblemHttpResult Invalid(IEnumerable<ImportError> errors)
+    {
+        var list = errors.Select(e => e.Row == 0 ? $"{e.Field}: {e.Reason}" : e.ToString()).ToList();
+        return TypedResults.Problem(statusCode: 400, title: "Advisor not valid", detail: string.Join("; ", list),
+            extensions: new Dictionary<string, object?> { ["errors"] = list });
+    }
+
+    private static async Task<Results<Created<AdvisorDto>, Ok<AdvisorDto>, ProblemHttpResult>> CreateAsync(
+        AdvisorRequest body, HubixDb db, TimeProvider time, CancellationToken ct)
+    {
+        var errors = new List<ImportError>();
+        var input = AdvisorImport.Validate(0, body.Phone, body.Name, body.TimeZone, body.Language, string.Join(';', body.Categories ?? []), errors);
+        if (input is null)
+        {
+            return Invalid(errors);
+        }
+
+        var (created, _) = await AdvisorImport.UpsertAsync(db, [input], time.GetUtcNow().UtcDateTime, ct);
+        await using var context = db.CreateDbContext();
+        var a = await context.Set<Advisor>().AsNoTracking().SingleAsync(x => x.Phone == input.Phone, ct);
+        return created > 0 ? TypedResults.Created($"/api/advisors/{a.Phone}", a.ToDto()) : TypedResults.Ok(a.ToDto());
+    }
+
+    /// <summary>Changes the given fields; <c>status</c> (active / opted_out) is recorded in the consent ledger as source admin.</summary>
+    private static async Task<Results<Ok<AdvisorDto>, NotFound, ProblemHttpResult>> PatchAsync(
+        string phone, AdvisorRequest body, HubixDb db, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var context = db.CreateDbContext();
+        var normalised = AdvisorImport.NormalisePhone(phone, out _) ?? phone;
+        var a = await context.Set<Advisor>().SingleOrDefaultAsync(x => x.Phone == normalised, ct);
+        if (a is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = new List<ImportError>();
+        var input = AdvisorImport.Validate(0, a.Phone, body.Name ?? a.Name, body.TimeZone ?? a.TimeZone, body.Language ?? a.Language,
+            body.Categories is null ? a.Categories : string.Join(';', body.Categories), errors);
+        if (body.Phone is not null && AdvisorImport.NormalisePhone(body.Phone, out _) != a.Phone)
+        {
+            errors.Add(new ImportError(0, "phone", "cannot be changed; delete and create the advisor instead"));
+        }
+
+        AdvisorStatus? status = body.Status switch
+        {
+            null => null,
+            "active" => AdvisorStatus.Active,
+            "opted_out" => AdvisorStatus.OptedOut,
+            _ => null,
+        };
+        if (body.Status is not null && status is null)
+        {
+            errors.Add(new ImportError(0, "status", $"'{body.Status}' is not active or opted_out"));
+        }
+
+        if (input is null || errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
+
+        a.Name = input.Name;
+        a.TimeZone = input.TimeZone;
+        a.Language = input.Language;
+        a.Categories = input.Categories;
+        a.UpdatedAt = now;
+        if (status is { } s)
+        {
+            ConsentLedger.Change(context, a, s, "admin", "PATCH /api/advisors", now, now);
+        }
+
+        await context.SaveChangesAsync(ct);
+        return TypedResults.Ok(a.ToDto());
+    }
+
+    /// <summary>Soft delete: the history stays, the advisor gets nothing and is treated as an unknown sender.</summary>
+    private static async Task<Results<NoContent, NotFound>> DeleteAsync(string phone, HubixDb db, TimeProvider time, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var normalised = AdvisorImport.NormalisePhone(phone, out _) ?? phone;
+        var now = time.GetUtcNow().UtcDateTime;
+        var n = await context.Set<Advisor>().Where(x => x.Phone == normalised && x.DeletedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.DeletedAt, now).SetProperty(x => x.UpdatedAt, now), ct);
+        return n == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
+    }
+
+    /// <summary>CSV as the body (text/csv) or as a multipart file; <c>?skipInvalid=true</c> imports the good rows of a file with errors.</summary>
+    private static async Task<Results<Ok<AdvisorImportResult>, ProblemHttpResult>> ImportAsync(
+        HttpRequest request, HubixDb db, TimeProvider time, bool? skipInvalid, CancellationToken ct)
+    {
+        string csv;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            var file = form.Files.FirstOrDefault();
+            if (file is null)
+            {
+                return TypedResults.Problem(statusCode: 400, title: "No file", detail: "file: send the CSV as a multipart file or as the request body");
+            }
+
+            using var reader = new StreamReader(file.OpenReadStream());
+            csv = await reader.ReadToEndAsync(ct);
+        }
+        else
+        {
+            using var reader = new StreamReader(request.Body);
+            csv = await reader.ReadToEndAsync(ct);
+        }
+
+        var result = await AdvisorImport.ImportCsvAsync(db, csv, skipInvalid == true, time.GetUtcNow().UtcDateTime, ct);
+        if (!result.Applied)
+        {
+            var list = result.Errors.Select(e => e.ToString()).ToList();
+            return TypedResults.Problem(statusCode: 400, title: "Nothing imported: the file has errors",
+                detail: string.Join("; ", list) + (result.Errors.All(e => e.Row > 1) ? ". Fix them, or add ?skipInvalid=true to import the valid rows." : ""),
+                extensions: new Dictionary<string, object?> { ["errors"] = list });
+        }
+
+        return TypedResults.Ok(result);
+    }
+
+    public sealed record UnknownSenderDto(string Phone, DateTime FirstSeenAt, DateTime LastSeenAt, int MessageCount, string? LastKind, string? LastText, string? ProfileName);
+
+    private static async Task<Ok<List<UnknownSenderDto>>> UnknownAsync(HubixDb db, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var rows = await context.Set<UnknownSender>().AsNoTracking().OrderByDescending(s => s.LastSeenAt).Take(500)
+            .Select(s => new UnknownSenderDto(s.Phone, s.FirstSeenAt, s.LastSeenAt, s.MessageCount, s.LastKind, s.LastText, s.ProfileName)).ToListAsync(ct);
+        return TypedResults.Ok(rows);
+    }
+}

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Hubix.Agent;
+
+/// <summary>
+/// <c>hubix agent ask "text" [--phone P] [--name N] [--today YYYY-MM-DD] [--json]</c>: answers one message
+/// locally and prints intent, reply, sources and latency. Sends nothing and needs no server.
+/// </summary>
+public static class AgentCli
+{
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
+
+    /// <param name="configure">Extra host set-up (tests, or the lead's shared configuration).</param>
+    public static Command Create(Action<IHostApplicationBuilder>? configure = null)
+    {
+        var text = new Argument<string>("text") { Description = "The advisor's message" };
+        var phone = new Option<string?>("--phone") { Description = "The advisor's phone number (E.164)" };
+        var name = new Option<string?>("--name") { Description = "The advisor's name, for greetings" };
+        var today = new Option<string?>("--today") { Description = "Answer as if today were this date (YYYY-MM-DD)" };
+        var json = new Option<bool>("--json") { Description = "Print {intent, reply, sources, latencyMs, llm} as JSON" };
+        var noModel = new Option<bool>("--lexical") { Description = "Do not load the embedding model (lexical rules only)" };
+
+        var ask = new Command("ask", "Answer one message as the agent would, without sending it");
+        ask.Arguments.Add(text);
+        ask.Options.Add(phone);
+        ask.Options.Add(name);
+        ask.Options.Add(today);
+        ask.Options.Add(json);
+        ask.Options.Add(noModel);
+        ask.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var output = r.InvocationConfiguration.Output;
+            var settings = new HostApplicationBuilderSettings { DisableDefaults = false };
+            var builder = Host.CreateApplicationBuilder(settings);
+            builder.Logging.ClearProviders();
+            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddAgentServices();
+            var overrides = new Dictionary<string, string?>(StringComparer.Ordinal);
+            if (r.GetValue(today) is { } day)
+            {
+                if (!DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+                {
+                    await r.InvocationConfiguration.Error.WriteLineAsync("--today must be YYYY-MM-DD");
+                    return 2;
+                }
+
+                overrides[AgentOptions.Section + ":Today"] = day;
+            }
+
+            if (r.GetValue(noModel))
+            {
+                overrides[AgentOptions.Section + ":EmbeddingModelEnabled"] = "false";
+            }
+
+            builder.Configuration.AddInMemoryCollection(overrides);
+            configure?.Invoke(builder);
+            using var host = builder.Build();
+            var model = host.Services.GetRequiredService<AgentModel>();
+            model.StartLoading();
+            try
+            {
+                await model.Ready.WaitAsync(TimeSpan.FromSeconds(60), ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await r.InvocationConfiguration.Error.WriteLineAsync("Embedding model not available; using lexical rules: " + ex.Message);
+            }
+
+            var engine = host.Services.GetRequiredService<AgentEngine>();
+            var answer = await engine.AnswerAsync(
+                new AgentQuestion(r.GetValue(text) ?? "", r.GetValue(phone), [], r.GetValue(name)), ct);
+            if (r.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["intent"] = answer.Intent,
+                    ["reply"] = answer.Reply,
+                    ["sources"] = answer.Sources,
+                    ["latencyMs"] = Math.Round(answer.LatencyMs, 1),
+                    ["llm"] = answer.Llm,
+                }, s_json));
+            }
+            else
+            {
+                await output.WriteLineAsync($"intent:  {answer.Intent} ({answer.Path})");
+                await output.WriteLineAsync("reply:   " + answer.Reply.Replace("\n", "\n         ", StringComparison.Ordinal));
+                if (answer.Buttons is { Count: > 0 } buttons)
+                {
+                    await output.WriteLineAsync("buttons: " + string.Join(" | ", buttons.Select(b => b.Title)));
+                }
+
+                await output.WriteLineAsync("sources: " + (answer.Sources.Count == 0 ? "-" : string.Join(", ", answer.Sources)));
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"latency: {answer.LatencyMs:F1} ms{(answer.Llm ? " (llm)" : "")}"));
+            }
+
+            return 0;
+        });
+
+        var agent = new Command("agent", "The AI CRM agent");
+        agent.Subcommands.Add(ask);
+        return agent;
+    }
+}

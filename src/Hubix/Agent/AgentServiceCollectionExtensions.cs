@@ -1,0 +1,69 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hubix.Agent;
+
+public static class AgentServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the agent: options from <c>Hubix:Agent</c>, the embedding model (loaded in the background
+    /// at start-up), the FAQ and pack-directory knowledge sources, the optional LLM and <see cref="AgentEngine"/>.
+    /// </summary>
+    /// <remarks>Add more passages (e.g. packs from the database) with <c>services.AddSingleton&lt;IKnowledgeSource, X&gt;()</c>.</remarks>
+    public static IHostApplicationBuilder AddAgent(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddAgentServices();
+        builder.Services.AddHostedService<AgentWarmup>();
+        return builder;
+    }
+
+    /// <summary>The agent's services without the start-up warm-up (tests, CLI).</summary>
+    public static IServiceCollection AddAgentServices(this IServiceCollection services)
+    {
+        services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section)
+            .Validate(o => o.Llm.Timeout > TimeSpan.Zero, "Hubix:Agent:Llm:Timeout must be positive.")
+            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "Hubix:Agent:TimeZone is not a known time zone.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<AgentModel>();
+        services.TryAddSingleton<IntentClassifier>();
+        services.TryAddSingleton<KnowledgeIndex>();
+        services.TryAddSingleton<AgentLlm>();
+        services.TryAddSingleton<AgentEngine>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IKnowledgeSource, FaqKnowledgeSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IKnowledgeSource, PackDirectoryKnowledgeSource>());
+        return services;
+    }
+}
+
+/// <summary>Starts loading the model at start-up, without delaying it, then embeds examples and passages.</summary>
+internal sealed partial class AgentWarmup(AgentModel model, IntentClassifier classifier, KnowledgeIndex index, ILogger<AgentWarmup>? logger = null) : BackgroundService
+{
+    private readonly ILogger _logger = logger ?? NullLogger<AgentWarmup>.Instance;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        model.StartLoading();
+        try
+        {
+            await model.Ready.WaitAsync(stoppingToken);
+            await classifier.WarmUpAsync(stoppingToken);
+            await index.GetAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // The agent keeps answering on the lexical path; AgentModel already logged a load failure.
+            LogWarmupFailed(_logger, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent warm-up did not complete; answers use the lexical path")]
+    private static partial void LogWarmupFailed(ILogger logger, Exception ex);
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using Hubix.Data;
+using Hubix.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hubix.Content;
+
+public static class ContentEndpoints
+{
+    public static IHostApplicationBuilder AddContent(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ContentOptions>().BindConfiguration(ContentOptions.Section);
+        builder.Services.AddSingleton<MediaUploader>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapContentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/packs").RequireAdminKey().WithTags("Content");
+        api.MapPost("/", ImportAsync).WithName("ImportPack").DisableAntiforgery();
+        api.MapGet("/", ListAsync).WithName("ListPacks");
+        // Meta fetches media by link when an upload is not ready (Hubix:Content:PublicBaseUrl); content-addressed.
+        app.MapGet("/media/{sha256}", GetMediaAsync).WithName("GetMedia").ExcludeFromDescription();
+        return app;
+    }
+
+    public sealed record PackItemDto(long Id, int Position, string Kind, string? Text, string? Caption, string? FileName, string? Url, string? MimeType, string? CloudMediaId);
+
+    public sealed record PackDto(long Id, DateOnly Date, string Category, string Description, IReadOnlyList<PackItemDto> Items);
+
+    public sealed record ImportedPack(long Id, DateOnly Date, string Category, bool Replaced, int Items, int MediaUploaded);
+
+    /// <summary>JSON body (pack.json with url items), or multipart: a <c>pack</c> field with the JSON plus the files it names.</summary>
+    private static async Task<Results<Ok<ImportedPack>, ProblemHttpResult>> ImportAsync(
+        HttpRequest request, HubixDb db, MediaUploader uploader, TimeProvider time, CancellationToken ct)
+    {
+        PackDocument doc;
+        Dictionary<string, IFormFile> files = new(StringComparer.Ordinal);
+        try
+        {
+            if (request.HasFormContentType)
+            {
+                var form = await request.ReadFormAsync(ct);
+                var json = form["pack"].ToString();
+                if (string.IsNullOrWhiteSpace(json))
+                {
+                    return TypedResults.Problem(statusCode: 400, title: "Pack not valid", detail: "pack: the multipart field 'pack' with the pack JSON is required");
+                }
+
+                doc = PackImport.ParseJson(json, "pack");
+                foreach (var f in form.Files)
+                {
+                    files[f.FileName] = f;
+                }
+            }
+            else
+            {
+                using var reader = new StreamReader(request.Body);
+                doc = PackImport.ParseJson(await reader.ReadToEndAsync(ct), "body");
+            }
+
+            var pack = await PackImport.ValidateAsync(doc, null, async (name, c) =>
+            {
+                if (!files.TryGetValue(name, out var f))
+                {
+                    return null;
+                }
+
+                using var ms = new MemoryStream();
+                await f.CopyToAsync(ms, c);
+                return new PackFile(ms.ToArray(), f.ContentType);
+            }, ct);
+            var now = time.GetUtcNow().UtcDateTime;
+            var (id, mediaIds, replaced) = await PackImport.StoreAsync(db, pack, now, ct);
+            var uploaded = await uploader.EnsureUploadedAsync(mediaIds, ct);
+            return TypedResults.Ok(new ImportedPack(id, pack.Date, pack.Category, replaced, pack.Items.Count, uploaded));
+        }
+        catch (PackValidationException ex)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Pack not valid", detail: string.Join("; ", ex.Problems),
+                extensions: new Dictionary<string, object?> { ["errors"] = ex.Problems });
+        }
+    }
+
+    private static async Task<Results<Ok<List<PackDto>>, ProblemHttpResult>> ListAsync(HubixDb db, string? date, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var query = context.Set<ContentPack>().AsNoTracking();
+        if (!string.IsNullOrEmpty(date))
+        {
+            if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+            {
+                return TypedResults.Problem(statusCode: 400, title: "Bad date", detail: $"date: '{date}' is not YYYY-MM-DD");
+            }
+
+            query = query.Where(p => p.Date == d);
+        }
+
+        var packs = await query.OrderByDescending(p => p.Date).ThenBy(p => p.Category).Take(100)
+            .Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, p.Items.OrderBy(i => i.Position)
+                .Select(i => new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url,
+                    i.Media != null ? i.Media.MimeType : null, i.Media != null ? i.Media.CloudMediaId : null)).ToList()))
+            .ToListAsync(ct);
+        return TypedResults.Ok(packs);
+    }
+
+    private static async Task<IResult> GetMediaAsync(string sha256, HubixDb db, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var file = await context.Set<MediaFile>().AsNoTracking().Where(f => f.Sha256 == sha256)
+            .Select(f => new { f.Bytes, f.MimeType }).SingleOrDefaultAsync(ct);
+        return file is null ? Results.NotFound() : Results.Bytes(file.Bytes, file.MimeType);
+    }
+}

@@ -1,0 +1,44 @@
+using Hubix.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hubix.Content;
+
+/// <summary>A pack's header, enough to choose it and to fill the daily template.</summary>
+public sealed record PackSummary(long Id, DateOnly Date, string Category, string Description, int ItemCount);
+
+/// <summary>
+/// Which pack of a date an advisor gets: one in a category they subscribe to, else the general pack (no
+/// category), else, for an advisor with no subscriptions, the first pack of the date.
+/// </summary>
+public static class PackResolver
+{
+    public static PackSummary? Choose(IEnumerable<PackSummary> packsOfDate, string advisorCategories)
+    {
+        var cats = advisorCategories.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var ordered = packsOfDate.OrderBy(p => p.Id).ToList();
+        if (cats.Length > 0 && ordered.FirstOrDefault(p => cats.Contains(p.Category, StringComparer.OrdinalIgnoreCase)) is { } match)
+        {
+            return match;
+        }
+
+        return ordered.FirstOrDefault(p => p.Category.Length == 0) ?? (cats.Length == 0 ? ordered.FirstOrDefault() : null);
+    }
+
+    public static async Task<Dictionary<DateOnly, List<PackSummary>>> LoadAsync(HubixDbContext db, IReadOnlyCollection<DateOnly> dates, CancellationToken ct)
+    {
+        var list = dates.Distinct().ToList();
+        var packs = await db.Set<ContentPack>().AsNoTracking().Where(p => list.Contains(p.Date))
+            .Select(p => new PackSummary(p.Id, p.Date, p.Category, p.Description, p.Items.Count)).ToListAsync(ct);
+        return packs.GroupBy(p => p.Date).ToDictionary(g => g.Key, g => g.ToList());
+    }
+
+    public static async Task<PackSummary?> FindAsync(HubixDbContext db, DateOnly date, string advisorCategories, CancellationToken ct)
+    {
+        var packs = await LoadAsync(db, [date], ct);
+        return packs.TryGetValue(date, out var list) ? Choose(list, advisorCategories) : null;
+    }
+
+    public static Task<PackSummary?> FindByIdAsync(HubixDbContext db, long id, CancellationToken ct) =>
+        db.Set<ContentPack>().AsNoTracking().Where(p => p.Id == id)
+            .Select(p => new PackSummary(p.Id, p.Date, p.Category, p.Description, p.Items.Count)).SingleOrDefaultAsync(ct);
+}

@@ -1,0 +1,363 @@
+using System.ComponentModel.DataAnnotations;
+using System.Reflection;
+using Hubix.Advisors;
+using Hubix.Data;
+using Hubix.Delivery;
+using Hubix.Hosting;
+using Hubix.Reports;
+using Hubix.Webhooks;
+using Hubix.WhatsApp.Messages;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+
+namespace Hubix.Dashboard;
+
+/// <summary>
+/// The operators' dashboard: the web UI at <c>/</c>, its JSON API under <c>/api</c> (admin key), the live
+/// feed at <c>/ws</c>, and <c>/metrics</c> for Prometheus.
+/// </summary>
+public static partial class DashboardEndpoints
+{
+    /// <summary>Longest range <c>/api/webhook/metrics</c> computes in one request.</summary>
+    public const int MaxMetricsDays = 92;
+
+    private const string CorsPolicy = "dashboard";
+
+    public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section)
+            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "Hubix:Dashboard:TimeZone is not a known IANA time zone (e.g. Asia/Kolkata).")
+            .Validate(o => o.SnapshotInterval >= TimeSpan.FromMilliseconds(100), "Hubix:Dashboard:SnapshotInterval must be at least 00:00:00.1.")
+            .Validate(o => o.ClientBuffer is >= 1 and <= 100_000, "Hubix:Dashboard:ClientBuffer must be between 1 and 100000.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<LiveFeed>();
+        builder.Services.AddSingleton<IInboxHandler, LiveInboxHandler>();
+        builder.Services.AddSingleton<MetricsService>();
+        builder.Services.AddSingleton<ConversationService>();
+        builder.Services.AddSingleton<DailyReportService>();
+        builder.Services.AddSingleton<HubixMetrics>();
+        builder.Services.AddSingleton<DashboardSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
+        builder.Services.AddHostedService<LiveFeedListener>();
+
+        var origins = builder.Configuration.GetSection(DashboardOptions.Section + ":CorsOrigins").Get<string[]>() ?? [];
+        builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
+        {
+            if (origins.Length > 0)
+            {
+                p.WithOrigins(origins).WithHeaders("Authorization", "Content-Type").WithMethods("GET", "POST");
+            }
+        }));
+        return builder;
+    }
+
+    /// <summary>OpenTelemetry metrics with the Prometheus exporter: the Hubix meter plus ASP.NET Core's and Kestrel's own.</summary>
+    public static IHostApplicationBuilder AddObservability(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(HubixMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http")
+            .AddPrometheusExporter());
+
+        // Graceful stop (SIGTERM from systemd): hosted services get this long to drain before the process exits.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Hubix:ShutdownTimeout", TimeSpan.FromSeconds(30)));
+        return builder;
+    }
+
+    /// <summary>Middleware the dashboard needs: CORS for the allow-list, WebSockets, and the key on /metrics.</summary>
+    public static WebApplication UseDashboard(this WebApplication app)
+    {
+        app.UseCors();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
+                && !http.RequestServices.GetRequiredService<IOptions<DashboardOptions>>().Value.PublicMetrics
+                && !AdminKey.IsAuthorized(http.Request, http.RequestServices.GetRequiredService<IConfiguration>()["Hubix:AdminApiKey"]))
+            {
+                await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+                    detail: "Send Authorization: Bearer <Hubix:AdminApiKey>, or set Hubix:Dashboard:PublicMetrics=true.").ExecuteAsync(http);
+                return;
+            }
+
+            await next(http);
+        });
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", () => Asset("index.html")).WithName("Dashboard").ExcludeFromDescription();
+        app.MapGet("/dashboard/{file}", (string file) => Asset(file)).WithName("DashboardAsset").ExcludeFromDescription();
+        app.Map("/ws", (HttpContext http) => LiveSocket.HandleAsync(http, http.RequestServices)).WithName("LiveFeed").ExcludeFromDescription()
+            .RequireCors(CorsPolicy);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+
+        var api = app.MapGroup("/api").RequireAdminKey().RequireCors(CorsPolicy).WithTags("Dashboard");
+        api.MapGet("/webhook/metrics", GetMetricsAsync).WithName("GetMetrics")
+            .WithSummary("Per day (in Hubix:Dashboard:TimeZone) and template: the funnel from template to pack, chats, agent, opt-outs; plus failures by Meta error code.");
+        api.MapGet("/webhook/conversations", ListConversationsAsync).WithName("ListConversations")
+            .WithSummary("Conversations, newest first, with their messages and handoff state. Keyset paging: pass nextCursor as cursor.");
+        api.MapGet("/advisors/{phone}/timeline", GetTimelineAsync).WithName("GetAdvisorTimeline")
+            .WithSummary("Everything about one advisor in time order: templates, taps, messages with their statuses, events.");
+        api.MapGet("/reports/daily", GetDailyReportAsync).WithName("GetDailyReport")
+            .WithSummary("Per advisor for one local day: template sent/delivered/read, tapped at, pack state, messages, chats. format=csv|json.");
+        api.MapPost("/conversations/{phone}/reply", ReplyAsync).WithName("ReplyToConversation")
+            .WithSummary("Queue an operator's text; only inside the 24-hour customer-service window (409 otherwise).");
+        api.MapPost("/conversations/{phone}/handoff/close", CloseHandoffAsync).WithName("CloseHandoff")
+            .WithSummary("Hand the conversation back to the agent.");
+        api.MapPost("/unlocks/{id:long}/resend", ResendAsync).WithName("ResendUnlock")
+            .WithSummary("Resend the undelivered messages of a failed or partial pack.");
+        api.MapGet("/dashboard/daily-run", GetDailyRunAsync).WithName("GetDailyRun")
+            .WithSummary("The daily run's state and the reasons for anything skipped (empty until the scheduler provides it).");
+        api.MapGet("/dashboard/status", GetStatus).WithName("GetDashboardStatus")
+            .WithSummary("Operational figures: webhook requests, inbox lag, outbox depth, live-feed clients.");
+        return app;
+    }
+
+    private static readonly Assembly Self = typeof(DashboardEndpoints).Assembly;
+
+    private static IResult Asset(string file)
+    {
+        var type = Path.GetExtension(file) switch
+        {
+            ".html" => "text/html; charset=utf-8",
+            ".js" => "text/javascript; charset=utf-8",
+            ".css" => "text/css; charset=utf-8",
+            ".svg" => "image/svg+xml",
+            _ => null,
+        };
+        var stream = type is null ? null : Self.GetManifestResourceStream("dashboard/" + file);
+        if (stream is null)
+        {
+            return Results.NotFound();
+        }
+
+        return new AssetResult(stream, type!);
+    }
+
+    /// <summary>An embedded file with headers that keep the page self-contained (no inline script, no third-party origin).</summary>
+    private sealed class AssetResult(Stream stream, string contentType) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext http)
+        {
+            await using var _ = stream;
+            var h = http.Response.Headers;
+            h.CacheControl = "no-cache";
+            h.XContentTypeOptions = "nosniff";
+            h["Referrer-Policy"] = "no-referrer";
+            h.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+            http.Response.ContentType = contentType;
+            await stream.CopyToAsync(http.Response.Body, http.RequestAborted);
+        }
+    }
+
+    private static async Task<Results<Ok<MetricsResponse>, ProblemHttpResult>> GetMetricsAsync(
+        MetricsService metrics, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? from, DateOnly? to, CancellationToken ct)
+    {
+        var today = LocalDay.Today(time, options.Value.Zone());
+        var f = from ?? to ?? today;
+        var t = to ?? (from is null ? today : f);
+        if (t < f || t.DayNumber - f.DayNumber >= MaxMetricsDays)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad range",
+                detail: $"from must not be after to, and the range is at most {MaxMetricsDays} days (dates as yyyy-MM-dd).");
+        }
+
+        return TypedResults.Ok(await metrics.ComputeAsync(f, t, ct));
+    }
+
+    private static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversationsAsync(
+        ConversationService conversations, string? phone, bool? handoff, string? cursor, int? limit, string? kind, CancellationToken ct)
+    {
+        if (kind is not (null or "all" or "chat"))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad kind", detail: "kind is all (default) or chat (advisors who wrote more than taps).");
+        }
+
+        try
+        {
+            return TypedResults.Ok(await conversations.ListAsync(phone, handoff, cursor, limit ?? 20, ct, chatsOnly: kind == "chat"));
+        }
+        catch (BadCursorException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad cursor", detail: ex.Message);
+        }
+    }
+
+    private static async Task<Ok<AdvisorTimeline>> GetTimelineAsync(ConversationService conversations, string phone, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await conversations.TimelineAsync(phone, limit ?? 1000, ct));
+
+    private static async Task<Results<Ok<DailyReport>, ContentHttpResult, ProblemHttpResult>> GetDailyReportAsync(
+        DailyReportService reports, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, string? format, CancellationToken ct)
+    {
+        if (format is not (null or "json" or "csv"))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad format", detail: "format is csv or json.");
+        }
+
+        var zone = options.Value.Zone();
+        var d = date ?? LocalDay.Today(time, zone);
+        var report = await reports.BuildAsync(d, zone, options.Value.TimeZone, ct);
+        return format == "csv"
+            ? TypedResults.Text(DailyReportService.ToCsv(report), "text/csv; charset=utf-8")
+            : TypedResults.Ok(report);
+    }
+
+    /// <summary>An operator's message. <see cref="IdempotencyKey"/>: the same key twice queues one message (a double click).</summary>
+    public sealed record ReplyRequest([property: Required, MaxLength(TextMessage.MaxBodyLength)] string Text, string? IdempotencyKey = null);
+
+    public sealed record ReplyResponse(long OutboxId, string State, DateTime ExpiresAt);
+
+    private static async Task<Results<Accepted<ReplyResponse>, ProblemHttpResult>> ReplyAsync(
+        string phone, ReplyRequest request, HubixDb db, LiveFeed feed, TimeProvider time, ILogger<ReplyRequest> logger, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > TextMessage.MaxBodyLength)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad text", detail: $"text is required, at most {TextMessage.MaxBodyLength} characters.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var context = db.CreateDbContext();
+        var advisor = await context.Set<Advisor>().AsNoTracking().FirstOrDefaultAsync(a => a.Phone == phone, ct);
+        if (advisor is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such advisor", detail: $"No advisor has phone {phone}.");
+        }
+
+        if (advisor.LastInboundAt is not { } last)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Window closed",
+                detail: "This advisor has never written to us, so WhatsApp allows only templates. The window opens when they write.");
+        }
+
+        var until = last + ConversationService.Window;
+        if (until <= now)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Window closed",
+                detail: $"The 24-hour window closed at {until:yyyy-MM-dd HH:mm} UTC (24 h after their last message). Free text would fail with 131047; wait for them to write, or send a template.");
+        }
+
+        var key = "operator:" + phone + ":" + (string.IsNullOrWhiteSpace(request.IdempotencyKey) ? Guid.NewGuid().ToString("N") : request.IdempotencyKey.Trim());
+        IReadOnlyList<OutboxMessage> added;
+        try
+        {
+            added = await Outbox.EnqueueAsync(context, new OutboxRequest(OutboundMessage.Text(phone, request.Text), key, "operator", ExpiresAt: until), now, ct);
+        }
+        catch (ArgumentException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a valid message", detail: ex.Message);
+        }
+
+        await context.SaveChangesAsync(ct);
+        var row = added.Count > 0 ? added[0] : await context.Set<OutboxMessage>().AsNoTracking().SingleAsync(o => o.IdempotencyKey == key, ct);
+        LogReplyQueued(logger, row.Id, phone, until);
+        feed.Publish(new LiveEvent("operator_reply", now, phone, new { outboxId = row.Id, text = request.Text.Length > 500 ? request.Text[..500] : request.Text }));
+        return TypedResults.Accepted($"/api/advisors/{phone}/timeline", new ReplyResponse(row.Id, row.State.ToString().ToLowerInvariant(), until));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> CloseHandoffAsync(string phone, HubixDb db, LiveFeed feed, TimeProvider time, ILogger<ReplyRequest> logger, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var n = await context.Set<Advisor>().Where(a => a.Phone == phone).ExecuteUpdateAsync(s => s.SetProperty(a => a.HandoffOpen, false), ct);
+        if (n == 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such advisor", detail: $"No advisor has phone {phone}.");
+        }
+
+        LogHandoffClosed(logger, phone);
+        feed.Publish(new LiveEvent("handoff", time.GetUtcNow().UtcDateTime, phone, new { open = false }));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Accepted<string>, ProblemHttpResult>> ResendAsync(long id, IServiceProvider services, CancellationToken ct)
+    {
+        var resender = services.GetService<IUnlockResender>();
+        if (resender is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Resend not available", detail: "No unlock feature is registered in this build.");
+        }
+
+        var (outcome, detail) = await resender.ResendAsync(id, ct);
+        return outcome switch
+        {
+            ResendOutcome.Resent => TypedResults.Accepted((string?)null, detail),
+            ResendOutcome.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such unlock", detail: detail),
+            ResendOutcome.NotResendable => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to resend", detail: detail),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Unknown outcome"),
+        };
+    }
+
+    private static async Task<Ok<DailyRunState>> GetDailyRunAsync(IServiceProvider services, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, CancellationToken ct)
+    {
+        var d = date ?? LocalDay.Today(time, options.Value.Zone());
+        var status = services.GetService<IDailyRunStatus>();
+        return TypedResults.Ok(status is null
+            ? new DailyRunState(d, "unknown", null, null, 0, 0, [])
+            : await status.GetAsync(d, ct));
+    }
+
+    public sealed record StatusResponse(
+        long WebhookAccepted, IReadOnlyDictionary<string, long> WebhookRejected, double InboxLagSeconds, long InboxPending,
+        IReadOnlyDictionary<string, long> OutboxDepth, int LiveClients, long LiveDropped, string TimeZone, DateOnly Today);
+
+    private static Ok<StatusResponse> GetStatus(WebhookCounters webhooks, HubixMetrics metrics, LiveFeed feed, IOptions<DashboardOptions> options, TimeProvider time) =>
+        TypedResults.Ok(new StatusResponse(
+            webhooks.AcceptedCount, webhooks.RejectedCounts.ToDictionary(), metrics.InboxLagSeconds, metrics.InboxPending,
+            metrics.OutboxDepth.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value), feed.ClientCount, feed.DroppedCount,
+            options.Value.TimeZone, LocalDay.Today(time, options.Value.Zone())));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operator reply queued as outbox {OutboxId} for advisor {Phone}; expires {ExpiresAt:o}")]
+    private static partial void LogReplyQueued(ILogger logger, long outboxId, string phone, DateTime expiresAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Handoff closed for advisor {Phone}")]
+    private static partial void LogHandoffClosed(ILogger logger, string phone);
+}
+
+/// <summary>
+/// When <see cref="DashboardOptions.WebSocketUrls"/> is set: a second, minimal web host in this process
+/// that serves only <c>/ws</c> on those addresses, fed by the same <see cref="LiveFeed"/>.
+/// </summary>
+internal sealed class LiveFeedListener(IServiceProvider services, IOptions<DashboardOptions> options, ILogger<LiveFeedListener> logger) : IHostedService, IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var urls = options.Value.WebSocketUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (urls.Length == 0)
+        {
+            return;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(urls);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.Map("/ws", (HttpContext http) => LiveSocket.HandleAsync(http, services));
+        await app.StartAsync(cancellationToken);
+        _app = app;
+        logger.LogInformation("Live feed also listening on {Urls}", string.Join(", ", app.Urls));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    /// <summary>The addresses it listens on (after start), for tests.</summary>
+    public IReadOnlyCollection<string> Urls => _app?.Urls.ToList() ?? [];
+}

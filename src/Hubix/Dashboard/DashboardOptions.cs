@@ -1,0 +1,34 @@
+namespace Hubix.Dashboard;
+
+/// <summary><c>Hubix:Dashboard</c>: the operators' dashboard, its API, live feed and /metrics.</summary>
+public sealed class DashboardOptions
+{
+    public const string Section = "Hubix:Dashboard";
+
+    /// <summary>IANA zone that defines "a day" in metrics and reports (default <c>Asia/Kolkata</c>).</summary>
+    public string TimeZone { get; set; } = "Asia/Kolkata";
+
+    /// <summary>
+    /// Extra listeners that serve only <c>/ws</c>, e.g. <c>http://0.0.0.0:3001</c> (separated by ';').
+    /// Empty (default): <c>/ws</c> is served on the main port only.
+    /// </summary>
+    public string WebSocketUrls { get; set; } = "";
+
+    /// <summary>Origins allowed to call the API and the live feed from a browser (CORS), e.g. <c>https://ops.example.com</c>. Empty by default.</summary>
+    public string[] CorsOrigins { get; set; } = [];
+
+    /// <summary>
+    /// Serve <c>/metrics</c> without the admin key. Off by default: the figures are counts only, but they
+    /// still tell a stranger how busy the service is. Turn on when Prometheus scrapes over a private network.
+    /// </summary>
+    public bool PublicMetrics { get; set; }
+
+    /// <summary>How often a metrics snapshot goes to live-feed clients and the gauges are sampled.</summary>
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Events buffered per WebSocket client before it counts as too slow and is dropped.</summary>
+    public int ClientBuffer { get; set; } = LiveFeed.DefaultClientBuffer;
+
+    public TimeZoneInfo Zone() =>
+        TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
+}

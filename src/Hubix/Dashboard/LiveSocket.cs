@@ -1,0 +1,116 @@
+using System.Net.WebSockets;
+using Hubix.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Hubix.Dashboard;
+
+/// <summary>
+/// <c>GET /ws</c>: the live feed over a WebSocket. Authorised by the admin key as a bearer header, or as the
+/// <c>access_token</c> query parameter (browsers cannot set headers on WebSockets). The server only sends;
+/// anything the client sends is read and ignored, so a close is noticed.
+/// </summary>
+internal static partial class LiveSocket
+{
+    public static async Task HandleAsync(HttpContext http, IServiceProvider services)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await http.Response.WriteAsync("WebSocket only.", http.RequestAborted);
+            return;
+        }
+
+        var key = services.GetRequiredService<IConfiguration>()["Hubix:AdminApiKey"];
+        if (!AdminKey.IsAuthorized(http.Request, key, allowQueryToken: true))
+        {
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+
+        var feed = services.GetRequiredService<LiveFeed>();
+        var options = services.GetRequiredService<IOptions<DashboardOptions>>().Value;
+        var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        var sampler = services.GetService<DashboardSampler>();
+        var logger = services.GetRequiredService<ILogger<LiveFeed>>();
+
+        using var ws = await http.WebSockets.AcceptWebSocketAsync();
+        using var subscription = feed.Subscribe(options.ClientBuffer);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscription.Dropped, stopping);
+        LogConnected(logger, subscription.Id, feed.ClientCount);
+        if (sampler?.Last is { } last)
+        {
+            feed.PublishTo(subscription, last);
+        }
+
+        var receiving = DrainAsync(ws, cts);
+        try
+        {
+            await foreach (var bytes in subscription.Reader.ReadAllAsync(cts.Token))
+            {
+                await ws.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cts.Token);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+            // Closed, dropped as too slow, or shutting down.
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            if (subscription.Dropped.IsCancellationRequested || ws.State != WebSocketState.Open)
+            {
+                ws.Abort();
+            }
+            else
+            {
+                try
+                {
+                    using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await ws.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping", closeTimeout.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+                {
+                    ws.Abort();
+                }
+            }
+
+            await receiving;
+            LogDisconnected(logger, subscription.Id, subscription.Dropped.IsCancellationRequested);
+        }
+    }
+
+    private static async Task DrainAsync(WebSocket ws, CancellationTokenSource cts)
+    {
+        var buffer = new byte[1024];
+        try
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                var result = await ws.ReceiveAsync(buffer, cts.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            try
+            {
+                await cts.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Live feed client {ClientId} connected ({Clients} connected)")]
+    private static partial void LogConnected(ILogger logger, long clientId, int clients);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Live feed client {ClientId} disconnected (dropped as too slow: {Dropped})")]
+    private static partial void LogDisconnected(ILogger logger, long clientId, bool dropped);
+}

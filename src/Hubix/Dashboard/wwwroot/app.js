@@ -1,0 +1,324 @@
+// Hubix operators' dashboard. Plain ES module: fetch, WebSocket, SVG. Every piece of data is put on the
+// page with textContent (never innerHTML), and the admin key lives in sessionStorage only: it is sent as a
+// bearer header, and in the WebSocket URL only because browsers cannot set headers on a WebSocket.
+const KEY = 'hubix.adminKey';
+const $ = (id) => document.getElementById(id);
+const state = { zone: 'UTC', today: null, socket: null, retry: 0, convCursor: null, timers: {} };
+
+function key() { return sessionStorage.getItem(KEY); }
+
+class Unauthorized extends Error {}
+
+async function api(path, options = {}) {
+  const headers = { Authorization: 'Bearer ' + key(), ...(options.body ? { 'Content-Type': 'application/json' } : {}) };
+  const res = await fetch(path, { ...options, headers });
+  if (res.status === 401) { throw new Unauthorized('The admin key was not accepted.'); }
+  const type = res.headers.get('content-type') || '';
+  const body = type.includes('json') ? await res.json() : await res.text();
+  if (!res.ok) { const e = new Error((body && body.detail) || (body && body.title) || res.statusText); e.status = res.status; throw e; }
+  return body;
+}
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) { e.textContent = String(text); }
+  if (cls) { e.className = cls; }
+  return e;
+}
+
+function fmtTime(iso) {
+  if (!iso) { return ''; }
+  try { return new Date(iso).toLocaleString('en-GB', { timeZone: state.zone, hour12: false }); } catch { return iso; }
+}
+
+function secs(x) { return x === null || x === undefined ? '–' : x.toFixed(1) + ' s'; }
+
+function pct(x) { return x === null || x === undefined ? '–' : (x * 100).toFixed(1) + '%'; }
+
+function debounce(name, fn, ms) {
+  clearTimeout(state.timers[name]);
+  state.timers[name] = setTimeout(fn, ms);
+}
+
+// ---------- sign in ----------
+function showSignIn(message) {
+  if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
+  $('app').hidden = true;
+  $('signin').hidden = false;
+  $('signin-error').textContent = message || '';
+  $('signin-key').focus();
+}
+
+$('signin-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  sessionStorage.setItem(KEY, $('signin-key').value.trim());
+  $('signin-key').value = '';
+  await start();
+});
+
+$('signout').addEventListener('click', () => { sessionStorage.removeItem(KEY); showSignIn('Signed out.'); });
+
+async function start() {
+  if (!key()) { showSignIn(); return; }
+  try {
+    const status = await api('/api/dashboard/status');
+    state.zone = status.timeZone;
+    state.today = status.today;
+  } catch (e) {
+    sessionStorage.removeItem(KEY);
+    showSignIn(e instanceof Unauthorized ? e.message : 'Could not reach the server: ' + e.message);
+    return;
+  }
+  $('signin').hidden = true;
+  $('app').hidden = false;
+  $('today').textContent = state.today + ' (' + state.zone + ')';
+  connect();
+  await Promise.allSettled([loadToday(), loadChart(), loadFailures(), loadRun(), loadConversations(true), loadStatus()]);
+}
+
+// ---------- today's funnel ----------
+function renderDay(day) {
+  const t = day.templateTotals;
+  const values = { sent: t.sent, delivered: t.delivered, read: t.read, tapped: day.taps, packs: day.packs.delivered };
+  const max = Math.max(1, t.queued, t.sent);
+  for (const [k, v] of Object.entries(values)) {
+    $('funnel-' + k).textContent = String(v);
+    $('bar-' + k).style.width = Math.min(100, (100 * v) / max).toFixed(1) + '%';
+  }
+  $('funnel-tapped-sub').textContent = day.uniqueTappers + ' advisors · tap rate ' + pct(day.tapRate);
+  const p = day.packs;
+  $('funnel-packs-sub').textContent = p.partial + ' partial · ' + p.failed + ' failed · ' + p.inProgress + ' in progress';
+  const lat = day.tapToFirstContentAccepted;
+  $('funnel-extra').textContent =
+    'queued ' + t.queued + ' · failed ' + t.failed + ' · delivery success ' + pct(day.deliverySuccessRate) +
+    ' · tap→first content p50 ' + secs(lat.medianSeconds) + ', p95 ' + secs(lat.p95Seconds) +
+    ' · chats ' + day.chats + ' · agent answers ' + day.agentAnswers + ' · handoffs ' + day.handoffs +
+    ' · opt-outs ' + day.optOuts + ' · opt-ins ' + day.optIns;
+}
+
+async function loadToday() {
+  const m = await api('/api/webhook/metrics');
+  renderDay(m.days[0]);
+}
+
+async function loadStatus() {
+  const s = await api('/api/dashboard/status');
+  const depth = Object.entries(s.outboxDepth).map(([k, v]) => k + ' ' + v).join(', ') || 'empty';
+  $('ops').textContent = 'inbox lag ' + s.inboxLagSeconds.toFixed(1) + ' s · outbox: ' + depth;
+}
+
+// ---------- 14-day chart (SVG drawn here) ----------
+function addDays(iso, n) {
+  const d = new Date(iso + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+async function loadChart() {
+  const m = await api('/api/webhook/metrics?from=' + addDays(state.today, -13) + '&to=' + state.today);
+  const svg = $('chart');
+  svg.replaceChildren();
+  const ns = 'http://www.w3.org/2000/svg';
+  const W = 560, H = 220, left = 34, bottom = 24, top = 10;
+  const max = Math.max(1, ...m.days.map((d) => Math.max(d.templateTotals.sent, d.taps)));
+  const slot = (W - left) / m.days.length;
+  const y = (v) => H - bottom - ((H - bottom - top) * v) / max;
+  const mk = (name, attrs, text) => {
+    const e = document.createElementNS(ns, name);
+    for (const [k, v] of Object.entries(attrs)) { e.setAttribute(k, String(v)); }
+    if (text !== undefined) { e.textContent = String(text); }
+    svg.appendChild(e);
+    return e;
+  };
+  mk('line', { x1: left, y1: H - bottom, x2: W, y2: H - bottom, class: 'axis' });
+  mk('text', { x: 2, y: top + 8 }, max);
+  mk('text', { x: 2, y: H - bottom }, 0);
+  m.days.forEach((d, i) => {
+    const x = left + i * slot + 3;
+    const bw = Math.max(2, (slot - 8) / 2);
+    const sends = mk('rect', { x, y: y(d.templateTotals.sent), width: bw, height: H - bottom - y(d.templateTotals.sent), class: 'sends' });
+    sends.appendChild(Object.assign(document.createElementNS(ns, 'title'), { textContent: d.date + ': ' + d.templateTotals.sent + ' sent' }));
+    const taps = mk('rect', { x: x + bw, y: y(d.taps), width: bw, height: H - bottom - y(d.taps), class: 'taps' });
+    taps.appendChild(Object.assign(document.createElementNS(ns, 'title'), { textContent: d.date + ': ' + d.taps + ' taps' }));
+    if (i % 2 === 0) { mk('text', { x, y: H - 8 }, d.date.slice(5)); }
+  });
+}
+
+// ---------- failures ----------
+async function loadFailures() {
+  const m = await api('/api/webhook/metrics?from=' + addDays(state.today, -6) + '&to=' + state.today);
+  const body = $('failures').tBodies[0];
+  body.replaceChildren();
+  for (const f of m.failures) {
+    const tr = el('tr');
+    tr.append(el('td', f.code ?? '–'), el('td', f.count), el('td', f.title), el('td', f.meaning), el('td', f.action), el('td', f.purposes.join(', ')));
+    body.appendChild(tr);
+  }
+  $('failures-empty').hidden = m.failures.length > 0;
+}
+
+// ---------- daily run ----------
+async function loadRun() {
+  const r = await api('/api/dashboard/daily-run');
+  $('run-state').textContent = r.state === 'unknown'
+    ? 'The scheduler has not reported on ' + r.date + ' (not wired in this build).'
+    : r.date + ': ' + r.state + ' · planned ' + r.planned + ' · enqueued ' + r.enqueued +
+      (r.startedAt ? ' · started ' + fmtTime(r.startedAt) : '') + (r.finishedAt ? ' · finished ' + fmtTime(r.finishedAt) : '');
+  const ul = $('run-skipped');
+  ul.replaceChildren(...r.skipped.map((s) => el('li', s.phone + ': ' + s.reason)));
+}
+
+// ---------- conversations ----------
+async function loadConversations(reset) {
+  if (reset) { state.convCursor = null; }
+  const q = new URLSearchParams({ limit: '10' });
+  if ($('conv-handoff').checked) { q.set('handoff', 'true'); }
+  if (!$('conv-taps').checked) { q.set('kind', 'chat'); }
+  if (!reset && state.convCursor) { q.set('cursor', state.convCursor); }
+  const page = await api('/api/webhook/conversations?' + q);
+  const box = $('conversations');
+  if (reset) { box.replaceChildren(); }
+  for (const c of page.items) {
+    const node = renderConversation(c);
+    box.appendChild(node);
+    const list = node.querySelector('.messages');
+    list.scrollTop = list.scrollHeight; // newest at the bottom, in view
+  }
+  if (reset && page.items.length === 0) { box.appendChild(el('p', 'No conversations yet.', 'muted')); }
+  state.convCursor = page.nextCursor;
+  $('conv-more').hidden = !page.nextCursor;
+}
+
+function renderConversation(c) {
+  const node = $('conversation-template').content.firstElementChild.cloneNode(true);
+  node.dataset.phone = c.phone;
+  node.querySelector('.who').textContent = c.name || c.phone;
+  node.querySelector('.phone').textContent = c.phone;
+  node.querySelector('.handoff').hidden = !c.handoffOpen;
+  const close = node.querySelector('.close-handoff');
+  close.hidden = !c.handoffOpen;
+  close.addEventListener('click', async () => {
+    await api('/api/conversations/' + encodeURIComponent(c.phone) + '/handoff/close', { method: 'POST' });
+    await loadConversations(true);
+  });
+  const list = node.querySelector('.messages');
+  for (const m of c.messages) {
+    const li = el('li', m.text ?? '[' + m.kind + ']', m.direction);
+    const meta = [fmtTime(m.at), m.direction === 'out' ? m.purpose : m.kind, m.state, m.intent ? 'intent ' + m.intent : null,
+      m.latencyMs !== null && m.latencyMs !== undefined ? (m.latencyMs / 1000).toFixed(1) + ' s' : null,
+      m.errorCode ? 'error ' + m.errorCode : null].filter(Boolean).join(' · ');
+    li.appendChild(el('span', meta, 'meta'));
+    if (m.sources && m.sources.length) { li.appendChild(el('span', 'sources: ' + m.sources.join(', '), 'meta')); }
+    list.appendChild(li);
+  }
+  const form = node.querySelector('.reply');
+  const text = form.querySelector('textarea');
+  const button = form.querySelector('button');
+  const reason = form.querySelector('.reason');
+  if (!c.windowOpen) {
+    text.disabled = true;
+    button.disabled = true;
+    reason.textContent = c.windowOpenUntil
+      ? 'Window closed at ' + fmtTime(c.windowOpenUntil) + ': WhatsApp allows only templates until they write again.'
+      : 'They have not written yet: WhatsApp allows only templates.';
+  } else {
+    reason.textContent = 'Window open until ' + fmtTime(c.windowOpenUntil);
+  }
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!text.value.trim()) { return; }
+    button.disabled = true;
+    try {
+      const r = await api('/api/conversations/' + encodeURIComponent(c.phone) + '/reply', {
+        method: 'POST', body: JSON.stringify({ text: text.value, idempotencyKey: crypto.randomUUID() }),
+      });
+      reason.textContent = 'Queued (outbox #' + r.outboxId + ').';
+      text.value = '';
+      debounce('conv', () => loadConversations(true), 400);
+    } catch (err) {
+      reason.textContent = 'Not sent: ' + err.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return node;
+}
+
+$('conv-handoff').addEventListener('change', () => loadConversations(true));
+$('conv-taps').addEventListener('change', () => loadConversations(true));
+$('conv-more').addEventListener('click', () => loadConversations(false));
+
+// ---------- advisor timeline ----------
+$('advisor-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const phone = $('advisor-phone').value.replace(/[^0-9]/g, '');
+  if (!phone) { return; }
+  const t = await api('/api/advisors/' + encodeURIComponent(phone) + '/timeline');
+  $('advisor-summary').textContent = t.known
+    ? (t.name || t.phone) + ' · ' + t.status + ' · last message ' + (fmtTime(t.lastInboundAt) || 'never') + (t.handoffOpen ? ' · handoff open' : '')
+    : 'No advisor with this phone; showing what the log has.';
+  const body = $('timeline').tBodies[0];
+  body.replaceChildren();
+  for (const x of t.entries.slice().reverse()) {
+    const tr = el('tr');
+    tr.append(el('td', fmtTime(x.at)), el('td', x.kind), el('td', x.summary ?? ''), el('td', (x.state ?? '') + (x.errorCode ? ' (' + x.errorCode + ')' : '')));
+    body.appendChild(tr);
+  }
+});
+
+// ---------- live feed ----------
+function connect() {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const ws = new WebSocket(scheme + '://' + location.host + '/ws?access_token=' + encodeURIComponent(key()));
+  state.socket = ws;
+  const pill = $('live-state');
+  ws.onopen = () => { state.retry = 0; pill.textContent = 'live'; pill.className = 'pill ok'; };
+  ws.onclose = () => {
+    pill.textContent = 'reconnecting…';
+    pill.className = 'pill warn';
+    state.retry = Math.min(state.retry + 1, 6);
+    setTimeout(() => { if (key()) { connect(); } }, 500 * 2 ** state.retry);
+  };
+  ws.onmessage = (msg) => {
+    let e;
+    try { e = JSON.parse(msg.data); } catch { return; }
+    onEvent(e);
+  };
+}
+
+function onEvent(e) {
+  if (e.type === 'metrics') {
+    if (e.data && e.data.today && e.data.today.date === state.today) { renderDay(e.data.today); }
+    return;
+  }
+  const li = el('li');
+  li.dataset.type = e.type;
+  li.append(el('span', fmtTime(e.at), 'muted'), el('span', e.type, 'type ' + e.type), el('span', e.phone ?? ''), el('span', summarize(e)));
+  const list = $('events');
+  list.prepend(li);
+  while (list.children.length > 200) { list.lastElementChild.remove(); }
+  if (e.type === 'tap' || e.type === 'status' || e.type === 'failure' || e.type === 'pack' || e.type === 'delivery') {
+    debounce('today', () => loadToday().catch(() => {}), 300);
+  }
+  if (e.type === 'failure') { debounce('failures', () => loadFailures().catch(() => {}), 1000); }
+  if (e.type === 'message' || e.type === 'operator_reply' || e.type === 'handoff' || e.type === 'agent' || e.type === 'tap') {
+    debounce('conv', () => loadConversations(true).catch(() => {}), 500);
+  }
+  if (e.type === 'daily_run') { debounce('run', () => loadRun().catch(() => {}), 500); }
+}
+
+function summarize(e) {
+  const d = e.data || {};
+  switch (e.type) {
+    case 'tap': return 'tapped ' + (d.payload ?? d.text ?? '');
+    case 'message': return d.text ?? '[' + d.kind + ']';
+    case 'status':
+    case 'failure': return d.status + (d.errorCode ? ' ' + d.errorCode + ' ' + (d.error ?? '') : '');
+    case 'operator_reply': return 'operator: ' + (d.text ?? '');
+    case 'handoff': return d.open ? 'handoff opened' : 'handoff closed';
+    default: return JSON.stringify(d).slice(0, 200);
+  }
+}
+
+setInterval(() => { if (key() && !$('app').hidden) { loadStatus().catch(() => {}); } }, 10000);
+start();

@@ -1,0 +1,140 @@
+using System.Globalization;
+using Hubix.Delivery;
+using Hubix.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.Playwright;
+
+namespace Hubix.Browser.Tests;
+
+/// <summary>
+/// The dashboard in a real browser: Debian's chromium driven by Playwright (never a downloaded browser).
+/// Skipped when chromium is not installed; ./test.sh installs it.
+/// </summary>
+public class DashboardBrowserTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string? Chromium()
+    {
+        var path = Environment.GetEnvironmentVariable("HUBIX_TEST_CHROMIUM");
+        if (string.IsNullOrEmpty(path))
+        {
+            path = "/usr/bin/chromium";
+        }
+
+        return File.Exists(path) ? path : null;
+    }
+
+    [Fact]
+    public async Task Operator_signs_in_sees_a_tap_arrive_live_and_replies_inside_the_window()
+    {
+        var chromium = Chromium();
+        if (chromium is null)
+        {
+            Assert.Skip("chromium is not installed (apt-get install chromium); set HUBIX_TEST_CHROMIUM to use another path.");
+        }
+
+        await using var database = await TestDatabase.CreateAsync("Sqlite");
+        var time = new FakeTimeProvider(DemoData.Now);
+        await using var host = await HubixTestHost.StartAsync(database, time: time);
+        await DemoData.SeedAsync(host.Db, Ct);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 }, TimezoneId = "Asia/Kolkata", Locale = "en-GB" });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+
+        // Sign in: the key goes to sessionStorage, never into the page's URL.
+        await page.GotoAsync(host.BaseAddress.ToString());
+        await page.Locator("#signin-key").FillAsync("wrong-key");
+        await page.Locator("#signin-submit").ClickAsync();
+        await Assertions.Expect(page.Locator("#signin-error")).ToContainTextAsync("not accepted");
+        await page.Locator("#signin-key").FillAsync(HubixTestHost.AdminKey);
+        await page.Locator("#signin-submit").ClickAsync();
+        await Assertions.Expect(page.Locator("#app")).ToBeVisibleAsync();
+        Assert.DoesNotContain(HubixTestHost.AdminKey, page.Url, StringComparison.Ordinal);
+        Assert.Equal(HubixTestHost.AdminKey, await page.EvaluateAsync<string>("() => sessionStorage.getItem('hubix.adminKey')"));
+
+        // The funnel shows today's seeded figures, and the live feed is connected.
+        await Assertions.Expect(page.Locator("#funnel-sent")).Not.ToHaveTextAsync("0");
+        await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+        var tapsBefore = int.Parse(await page.Locator("#funnel-tapped").TextContentAsync() ?? "0", CultureInfo.InvariantCulture);
+        await Assertions.Expect(page.Locator("#failures tbody tr").First).ToBeVisibleAsync();
+
+        // A tap arrives: advisor 3 taps today's template (a signed quick-reply webhook, as Meta sends it).
+        var tapper = DemoData.Phone(3);
+        var tapAt = DemoData.Now.AddMinutes(-2);
+        var tap = await host.PostWebhookAsync(Webhook(tapper, "wamid.browser.tap", tapAt,
+            "\"type\":\"button\",\"button\":{\"payload\":\"unlock\",\"text\":\"Get today's content\"},\"context\":{\"from\":\"15550783881\",\"id\":\"" + DemoData.TemplateWamid(0, 3) + "\"}"));
+        Assert.True(tap.IsSuccessStatusCode);
+        await Assertions.Expect(page.Locator("#events li[data-type=tap]").First).ToContainTextAsync(tapper, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#funnel-tapped")).ToHaveTextAsync((tapsBefore + 1).ToString(CultureInfo.InvariantCulture), new() { Timeout = 15_000 });
+
+        // An inbound text opens the window; the operator replies from the conversation and it is queued.
+        var writer = DemoData.Phone(8);
+        var text = await host.PostWebhookAsync(Webhook(writer, "wamid.browser.text", DemoData.Now.AddMinutes(-1),
+            "\"type\":\"text\",\"text\":{\"body\":\"Can someone call me about <b>today's</b> note?\"}"));
+        Assert.True(text.IsSuccessStatusCode);
+        var conversation = page.Locator($".conversation[data-phone='{writer}']");
+        await Assertions.Expect(conversation).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        // User text is text: the markup arrives as characters, not as an element.
+        await Assertions.Expect(conversation.Locator(".messages li").Last).ToContainTextAsync("<b>today's</b>");
+        Assert.Equal(0, await conversation.Locator(".messages b").CountAsync());
+        await conversation.Locator("textarea").FillAsync("Hi, this is Priya from the desk. Calling you in 5 minutes.");
+        await conversation.Locator("button[type=submit]").ClickAsync();
+        await Assertions.Expect(page.Locator($".conversation[data-phone='{writer}'] .messages li.out").Last)
+            .ToContainTextAsync("Calling you in 5 minutes", new() { Timeout = 15_000 });
+
+        await using (var ctx = host.Db.CreateDbContext())
+        {
+            var reply = await ctx.Set<OutboxMessage>().SingleAsync(o => o.Purpose == "operator", Ct);
+            Assert.Equal(writer, reply.Recipient);
+            Assert.Equal(DemoData.Now.UtcDateTime.AddMinutes(-1).AddHours(24), reply.ExpiresAt);
+        }
+
+        // The handoff filter shows the conversation a person is handling.
+        await page.Locator("#conv-handoff").CheckAsync();
+        var handoff = page.Locator(".conversation").First;
+        await Assertions.Expect(handoff.Locator(".handoff")).ToBeVisibleAsync();
+
+        await page.Locator("#conv-handoff").UncheckAsync();
+        await page.Locator("#advisor-phone").FillAsync(tapper);
+        await page.Locator("#advisor-form button").ClickAsync();
+        await Assertions.Expect(page.Locator("#timeline tbody tr").First).ToContainTextAsync("tap");
+
+        Assert.Empty(errors);
+        var shot = Path.Combine(AppContext.BaseDirectory, "dashboard.png");
+        await page.Locator("#advisor-phone").FillAsync("");
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
+        if (Environment.GetEnvironmentVariable("HUBIX_UPDATE_SCREENSHOT") == "1")
+        {
+            File.Copy(shot, Path.Combine(RepoRoot(), "docs", "dashboard.png"), overwrite: true);
+        }
+    }
+
+    private static string Webhook(string from, string wamid, DateTimeOffset at, string message) =>
+        "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129340398\",\"changes\":[{\"field\":\"messages\",\"value\":{" +
+        "\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"" + HubixTestHost.PhoneNumberId + "\"}," +
+        "\"contacts\":[{\"profile\":{\"name\":\"Advisor\"},\"wa_id\":\"" + from + "\"}]," +
+        "\"messages\":[{\"from\":\"" + from + "\",\"id\":\"" + wamid + "\",\"timestamp\":\"" + at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + "\"," + message + "}]}}]}]}";
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hubix.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Hubix.slnx not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,93 @@
+using Hubix.Advisors;
+using Hubix.Data;
+using Hubix.Delivery;
+using Hubix.Webhooks;
+
+namespace Hubix.Tests.Dashboard;
+
+/// <summary>
+/// A seeded day with known answers. Day D is 2026-03-10 in Asia/Kolkata (UTC+05:30), i.e.
+/// 2026-03-09T18:30Z to 2026-03-10T18:30Z. Every figure the tests expect is derived in the comments.
+/// </summary>
+internal static class DashboardScenario
+{
+    public static readonly DateOnly Day = new(2026, 3, 10);
+    public static readonly DateTimeOffset Now = new(2026, 3, 10, 3, 0, 0, TimeSpan.Zero);
+    public const string Template = "daily_pack_v2";
+    public const string A1 = "919800000001", A2 = "919800000002", A3 = "919800000003", A4 = "919800000004";
+
+    private static DateTime T(int day, int h, int m, int s = 0) => new(2026, 3, day, h, m, s, DateTimeKind.Utc);
+
+    public static async Task SeedAsync(HubixDb db)
+    {
+        await using var ctx = db.CreateDbContext();
+        foreach (var (phone, name) in new[] { (A1, "Asha"), (A2, "Bala"), (A3, "Chitra"), (A4, "Dev") })
+        {
+            ctx.Add(new Advisor { Phone = phone, Name = name, CreatedAt = T(1, 0, 0), UpdatedAt = T(1, 0, 0) });
+        }
+
+        await ctx.SaveChangesAsync(TestContext.Current.CancellationToken);
+        var a3 = ctx.Set<Advisor>().Single(a => a.Phone == A3);
+        a3.LastInboundAt = T(10, 2, 1);
+        a3.HandoffOpen = true;
+        a3.HandoffAt = T(10, 2, 2);
+
+        // Templates at 05:00 IST on D (23:30Z the evening before):
+        //   A1 read, A2 delivered, A3 accepted + a "delivered" status only in the CRM log, A4 failed 131026.
+        //   → queued 4, sent 3, delivered 3, read 1, failed 1 {131026: 1}.
+        var sendAt = T(9, 23, 30);
+        Out(ctx, A1, "daily", sendAt, OutboxState.Read, "w1", accepted: sendAt, delivered: T(9, 23, 31), read: T(9, 23, 40));
+        Out(ctx, A2, "daily", sendAt, OutboxState.Delivered, "w2", accepted: sendAt, delivered: T(9, 23, 31));
+        Out(ctx, A3, "daily", sendAt, OutboxState.Accepted, "w3", accepted: sendAt);
+        Out(ctx, A4, "daily", sendAt, OutboxState.Failed, null, failed: T(9, 23, 30, 5), error: 131026);
+        Log(ctx, "status", "delivered", A3, T(9, 23, 32), "w3-delivered", wamid: "w3");
+        // The day before (D-1): one template, delivered.
+        Out(ctx, A1, "daily", T(8, 23, 30), OutboxState.Delivered, "w0", accepted: T(8, 23, 30), delivered: T(8, 23, 31));
+
+        // Taps: A1 twice (the second one made no new pack), A2 once → taps 3, unique 2, tap rate 2/3.
+        Log(ctx, "in", "button", A1, T(10, 0, 0), "tap1", recorded: T(10, 0, 0, 1), context: "w1", payload: "unlock");
+        Log(ctx, "in", "button", A1, T(10, 0, 5), "tap2", recorded: T(10, 0, 5, 1), context: "w1", payload: "unlock");
+        Log(ctx, "in", "button", A2, T(10, 1, 0), "tap3", recorded: T(10, 1, 0, 2), context: "w2", payload: "unlock");
+
+        // A1's pack: both delivered → delivered; first accepted 3 s after the tap, last delivered 20 s after.
+        Out(ctx, A1, "unlock", T(10, 0, 0, 1), OutboxState.Delivered, "p1a", group: "pack-a1", pos: 0, accepted: T(10, 0, 0, 3), delivered: T(10, 0, 0, 5));
+        Out(ctx, A1, "unlock", T(10, 0, 0, 1), OutboxState.Delivered, "p1b", group: "pack-a1", pos: 1, accepted: T(10, 0, 0, 10), delivered: T(10, 0, 0, 20));
+        // A2's pack: one delivered (accepted 7 s after the tap), one failed 131056 → partial.
+        Out(ctx, A2, "unlock", T(10, 1, 0, 2), OutboxState.Delivered, "p2a", group: "pack-a2", pos: 0, accepted: T(10, 1, 0, 7), delivered: T(10, 1, 0, 9));
+        Out(ctx, A2, "unlock", T(10, 1, 0, 2), OutboxState.Failed, null, group: "pack-a2", pos: 1, failed: T(10, 1, 0, 30), error: 131056);
+
+        // A3 chats twice and gets one agent answer.
+        Log(ctx, "in", "text", A3, T(10, 2, 0), "chat1", text: "What is the nifty outlook?");
+        Log(ctx, "in", "text", A3, T(10, 2, 1), "chat2", text: "And gold?");
+        Out(ctx, A3, "agent", T(10, 2, 0, 2), OutboxState.Delivered, "ag1", accepted: T(10, 2, 0, 3), delivered: T(10, 2, 0, 4), text: "Markets are volatile.");
+        await ctx.SaveChangesAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static int _n;
+
+    public static void Out(
+        HubixDbContext ctx, string to, string purpose, DateTime created, OutboxState state, string? wamid, string? group = null, int pos = 0,
+        DateTime? accepted = null, DateTime? delivered = null, DateTime? read = null, DateTime? failed = null, int? error = null, string? text = null)
+    {
+        var payload = purpose == "daily"
+            ? "{\"messaging_product\":\"whatsapp\",\"to\":\"" + to + "\",\"type\":\"template\",\"template\":{\"name\":\"" + Template + "\",\"language\":{\"code\":\"en\"}}}"
+            : "{\"messaging_product\":\"whatsapp\",\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"" + (text ?? "pack item") + "\"}}";
+        ctx.Add(new OutboxMessage
+        {
+            Recipient = to, Kind = purpose == "daily" ? "template" : "text", Payload = payload, IdempotencyKey = "seed-" + Interlocked.Increment(ref _n),
+            Purpose = purpose, GroupKey = group, Position = pos, State = state, CreatedAt = created, NextAttemptAt = created, WaMessageId = wamid,
+            AcceptedAt = accepted, SentAt = accepted is null ? null : delivered ?? accepted, DeliveredAt = delivered, ReadAt = read, FailedAt = failed, ErrorCode = error,
+        });
+    }
+
+    public static void Log(
+        HubixDbContext ctx, string direction, string type, string phone, DateTime at, string key, DateTime? recorded = null, string? context = null,
+        string? payload = null, string? text = null, string? wamid = null)
+    {
+        ctx.Add(new Interaction
+        {
+            Direction = direction, Type = type, Phone = phone, At = at, RecordedAt = recorded ?? at, DedupeKey = key, Context = context,
+            Payload = payload, Text = text, WaMessageId = wamid ?? "wamid." + key,
+        });
+    }
+}
