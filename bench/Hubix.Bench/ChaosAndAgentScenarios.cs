@@ -200,10 +200,11 @@ public sealed class AgentScenario(Options options)
                 .ToDictionary(g => g.Key, g => g.Min(r => r.AcceptedAt!.Value), StringComparer.Ordinal);
             return firstReply.Count >= texts.Count;
         }, TimeSpan.FromSeconds(120), ct, pollMs: 250);
-        if (firstReply.Count == 0)
+        if (firstReply.Count < texts.Count / 2)
         {
+            // The few replies there are come from the unlock handler's text triggers ("send today's pack", STOP).
             throw new NotAvailableException(
-                $"no text of {texts.Count} got any reply within 120 s: the agent answers through `hubix agent ask` but is not wired into the inbox (no IInboxHandler hands texts to it)");
+                $"only {firstReply.Count} of {texts.Count} texts got a reply within 120 s: the agent answers through `hubix agent ask` but is not wired into the inbox (no IInboxHandler hands texts to it); the replies seen are the unlock handler's text triggers");
         }
 
         var latencies = firstReply.Where(f => sentAt.ContainsKey(f.Key)).Select(f => (f.Value - sentAt[f.Key]).TotalMilliseconds).Order().ToList();

@@ -25,6 +25,7 @@ public sealed class FanoutScenario(Options options)
         var accepted0 = Stack.Get(before, "accepted");
 
         var cpu = new CpuWatch(stack.Hubix.Sample);
+        var sandboxCpu = new CpuWatch(stack.Sandbox.Sample);
         var sw = Stopwatch.StartNew();
         var queued = await stack.SendDailyAsync(ct);
         var enqueueSeconds = sw.Elapsed.TotalSeconds;
@@ -42,6 +43,7 @@ public sealed class FanoutScenario(Options options)
         }, TimeSpan.FromSeconds(queued / options.Mps * 3 + 120), ct, pollMs: 100);
         var allSeconds = sw.Elapsed.TotalSeconds;
         await cpu.DisposeAsync();
+        await sandboxCpu.DisposeAsync();
         var after = await stack.SandboxStatsAsync(ct);
         var rows = (await stack.OutboxAsync(ct)).Where(r => r.Kind == "template").ToList();
         var times = rows.Where(r => r.AcceptedAt is not null).Select(r => r.AcceptedAt!.Value).Order().ToList();
@@ -63,6 +65,7 @@ public sealed class FanoutScenario(Options options)
         report.Add("130429s", r429.ToString(CultureInfo.InvariantCulture));
         report.Add("hubix CPU avg (cores) / CPU s", $"{cpu.Cores:0.00} / {cpu.CpuSeconds:0.0}");
         report.Add("hubix peak RSS", Fmt.MiB(cpu.PeakRss));
+        report.Note($"sandbox CPU avg {sandboxCpu.Cores:0.00} cores; hubix extra args: {(options.HubixExtra.Count == 0 ? "none" : string.Join(' ', options.HubixExtra))}");
         report.Note($"sandbox: webhooks sent {Stack.Get(after, "webhooksSent") - Stack.Get(before, "webhooksSent")}, queued at end {Stack.Get(after, "webhooksQueued")}");
         report.Print();
         report.Record();

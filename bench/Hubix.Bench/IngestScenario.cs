@@ -42,7 +42,7 @@ public sealed class IngestScenario(Options options)
         }
 
         // 2. Hubix.
-        using var hubix = new HubixServer(binary, db, work.Path, bound);
+        using var hubix = new HubixServer(binary, db, work.Path, bound, options.HubixExtra);
         await hubix.StartAsync(ct);
         var runId = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
         var plan = new Plan(new IngestPayloads(runId), concurrency, options.Seed);

@@ -30,6 +30,7 @@ public sealed class Options
           --no-record          do not append a row to BENCHMARKS.md
           --keep               keep the temp directory (database, logs) for inspection
           --repo DIR           repository root (default: found from the working directory)
+          --hubix-arg X        extra configuration for hubix serve, repeatable (e.g. --hubix-arg --Hubix:Delivery:Concurrency=512)
         """;
 
     public required string Scenario { get; init; }
@@ -46,6 +47,7 @@ public sealed class Options
     public bool Record { get; init; } = true;
     public bool Keep { get; init; }
     public required string Repo { get; init; }
+    public IReadOnlyList<string> HubixExtra { get; init; } = [];
 
     /// <summary>The original arguments after the scenario name, for the "command to reproduce" column.</summary>
     public required string CommandLine { get; init; }
@@ -65,6 +67,7 @@ public sealed class Options
         double mps = 1000, tapWindow = 10;
         string? postgres = null, repo = null;
         bool record = true, keep = false;
+        var hubixExtra = new List<string>();
         for (var i = 1; i < args.Length; i++)
         {
             var a = args[i];
@@ -100,6 +103,7 @@ public sealed class Options
                 case "--no-record": record = false; break;
                 case "--keep": keep = true; break;
                 case "--repo": repo = Next(); break;
+                case "--hubix-arg": hubixExtra.Add(Next()); break;
                 default: throw new ArgumentException($"unknown option '{a}'");
             }
         }
@@ -113,7 +117,7 @@ public sealed class Options
         {
             Scenario = scenario, Seconds = seconds, Warmup = warmup, Concurrency = concurrency, Advisors = advisors, Mps = mps,
             TapWindow = tapWindow, KillEvery = killEvery, Timeout = timeout, Postgres = postgres, Seed = seed, Record = record,
-            Keep = keep, Repo = repo,
+            Keep = keep, Repo = repo, HubixExtra = hubixExtra,
             CommandLine = "dotnet run -c Release --project bench/Hubix.Bench -- " + string.Join(' ', shown),
         };
     }

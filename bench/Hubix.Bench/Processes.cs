@@ -257,6 +257,9 @@ public sealed class SandboxServer : IDisposable
     public Uri BaseAddress { get; }
     public Child? Process { get; private set; }
 
+    public (double CpuSeconds, long RssBytes, long PeakRssBytes)? Sample() =>
+        Process?.ProgramPid is { } pid ? ProcSampler.Read(pid) : null;
+
     public async Task StartAsync(CancellationToken ct)
     {
         Process = Child.Start("sandbox", Binary.Path, Args, WorkDirPath, System.IO.Path.Combine(WorkDirPath, "sandbox.log"), Bound);

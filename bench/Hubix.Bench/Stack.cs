@@ -98,6 +98,7 @@ public sealed class Stack : IAsyncDisposable
         $"--Hubix:WhatsApp:MessagesPerSecond={options.Mps.ToString(CultureInfo.InvariantCulture)}",
         // The bench decides when the daily template goes out (send-daily), not the 05:00 scheduler.
         "--Hubix:Schedule:Enabled=false",
+        .. options.HubixExtra,
     ];
 
     /// <summary>The sandbox at the same tier; Meta delivers webhooks concurrently, so the sandbox does too.</summary>
