@@ -1,0 +1,140 @@
+using System.Globalization;
+
+namespace Hubix.Bench;
+
+/// <summary>Command-line options shared by the scenarios. Every one has a bounded default.</summary>
+public sealed class Options
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project bench/Hubix.Bench -- <scenario> [options]
+
+        scenarios:
+          ingest      signed webhook POSTs (30% taps, 10% texts, 60% statuses, 20% duplicates) at the highest
+                      rate the machine gives, against hubix and against a bare Kestrel endpoint
+          fanout      N advisors, the daily template, sandbox limited to --mps messages/s
+          clickstorm  N advisors tap within --tap-window seconds; packs of 6 items
+          chaos       fanout + clickstorm with sandbox faults and hubix SIGKILLed every --kill-every seconds
+          agent       the agent evaluation set through the webhook, end to end
+
+        options:
+          --seconds N          load duration (ingest: 30)
+          --warmup N           warm-up seconds before measuring (ingest: 3)
+          --concurrency N      concurrent connections of the load client (ingest: 64)
+          --advisors N         advisors (fanout: 10000, clickstorm: 2000, chaos: 2000)
+          --mps N              sandbox throughput limit, messages/s (1000)
+          --tap-window N       seconds over which the taps are spread (clickstorm: 10)
+          --kill-every N       seconds between SIGKILLs of hubix (chaos: 20)
+          --timeout N          hard bound of the whole scenario in seconds (default per scenario)
+          --postgres CONN      run hubix on PostgreSQL (a fresh database is created on CONN and dropped)
+          --seed N             random seed (1)
+          --no-record          do not append a row to BENCHMARKS.md
+          --keep               keep the temp directory (database, logs) for inspection
+          --repo DIR           repository root (default: found from the working directory)
+          --hubix-arg X        extra configuration for hubix serve, repeatable (e.g. --hubix-arg --Hubix:Delivery:Concurrency=512)
+        """;
+
+    public required string Scenario { get; init; }
+    public int? Seconds { get; init; }
+    public int Warmup { get; init; } = 3;
+    public int? Concurrency { get; init; }
+    public int? Advisors { get; init; }
+    public double Mps { get; init; } = 1000;
+    public double TapWindow { get; init; } = 10;
+    public int KillEvery { get; init; } = 20;
+    public int? Timeout { get; init; }
+    public string? Postgres { get; init; }
+    public int Seed { get; init; } = 1;
+    public bool Record { get; init; } = true;
+    public bool Keep { get; init; }
+    public required string Repo { get; init; }
+    public IReadOnlyList<string> HubixExtra { get; init; } = [];
+
+    /// <summary>The original arguments after the scenario name, for the "command to reproduce" column.</summary>
+    public required string CommandLine { get; init; }
+
+    private static readonly string[] Scenarios = ["ingest", "fanout", "clickstorm", "chaos", "agent"];
+
+    public static Options Parse(string[] args)
+    {
+        var scenario = args[0];
+        if (!Scenarios.Contains(scenario, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"unknown scenario '{scenario}'");
+        }
+
+        int? seconds = null, concurrency = null, advisors = null, timeout = null;
+        int warmup = 3, killEvery = 20, seed = 1;
+        double mps = 1000, tapWindow = 10;
+        string? postgres = null, repo = null;
+        bool record = true, keep = false;
+        var hubixExtra = new List<string>();
+        for (var i = 1; i < args.Length; i++)
+        {
+            var a = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{a} needs a value");
+            int NextInt(int min, int max)
+            {
+                var v = Next();
+                return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+                    ? n
+                    : throw new ArgumentException($"{a} must be a whole number from {min} to {max} (was '{v}')");
+            }
+
+            double NextDouble(double min, double max)
+            {
+                var v = Next();
+                return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+                    ? n
+                    : throw new ArgumentException($"{a} must be a number from {min} to {max} (was '{v}')");
+            }
+
+            switch (a)
+            {
+                case "--seconds": seconds = NextInt(1, 600); break;
+                case "--warmup": warmup = NextInt(0, 60); break;
+                case "--concurrency": concurrency = NextInt(1, 2048); break;
+                case "--advisors": advisors = NextInt(1, 200_000); break;
+                case "--mps": mps = NextDouble(1, 100_000); break;
+                case "--tap-window": tapWindow = NextDouble(0.1, 600); break;
+                case "--kill-every": killEvery = NextInt(2, 600); break;
+                case "--timeout": timeout = NextInt(10, 7200); break;
+                case "--postgres": postgres = Next(); break;
+                case "--seed": seed = NextInt(0, int.MaxValue); break;
+                case "--no-record": record = false; break;
+                case "--keep": keep = true; break;
+                case "--repo": repo = Next(); break;
+                case "--hubix-arg": hubixExtra.Add(Next()); break;
+                default: throw new ArgumentException($"unknown option '{a}'");
+            }
+        }
+
+        repo ??= FindRepo(Directory.GetCurrentDirectory()) ?? FindRepo(AppContext.BaseDirectory)
+            ?? throw new ArgumentException("could not find the repository root (Hubix.slnx); pass --repo");
+
+        // The reproduce command never shows the connection string (it may hold a password).
+        var shown = args.Select((s, i) => i > 0 && args[i - 1] == "--postgres" ? "<connstring>" : s);
+        return new Options
+        {
+            Scenario = scenario, Seconds = seconds, Warmup = warmup, Concurrency = concurrency, Advisors = advisors, Mps = mps,
+            TapWindow = tapWindow, KillEvery = killEvery, Timeout = timeout, Postgres = postgres, Seed = seed, Record = record,
+            Keep = keep, Repo = repo, HubixExtra = hubixExtra,
+            CommandLine = "dotnet run -c Release --project bench/Hubix.Bench -- " + string.Join(' ', shown),
+        };
+    }
+
+    private static string? FindRepo(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Hubix.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>A part the scenario needs has not been merged yet; the message says which.</summary>
+public sealed class NotAvailableException(string what) : Exception(what);
