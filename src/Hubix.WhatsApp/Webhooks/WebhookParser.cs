@@ -25,11 +25,27 @@ public static class WebhookParser
     public const string ExpectedObject = "whatsapp_business_account";
     private const int MaxDepth = 64;
 
+    /// <summary>Longest message id we accept (Meta's wamids are under 100 characters); longer items are dead-lettered.</summary>
+    public const int MaxIdLength = 256;
+
+    /// <summary>Longest phone / wa_id (E.164 has at most 15 digits; room for odd but real values).</summary>
+    public const int MaxPhoneLength = 64;
+
+    /// <summary>Longest business-scoped user id (Meta: a country code, a dot and up to 128 characters).</summary>
+    public const int MaxUserIdLength = 160;
+
+    private const string InvalidUtf8 = "body is not valid UTF-8";
+
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
     /// <summary>Checks only the envelope, cheaply: what the request path needs before it stores the body.</summary>
     public static string? ValidateEnvelope(ReadOnlyMemory<byte> body)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return InvalidUtf8;
+        }
+
         try
         {
             using var doc = JsonDocument.Parse(body, DocumentOptions);
@@ -43,6 +59,11 @@ public static class WebhookParser
 
     public static WebhookParseResult Parse(ReadOnlyMemory<byte> body)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return new WebhookParseResult(InvalidUtf8, [], []);
+        }
+
         JsonDocument doc;
         try
         {
@@ -100,9 +121,11 @@ public static class WebhookParser
             return "missing \"object\"";
         }
 
-        if (!string.Equals(obj.GetString(), ExpectedObject, StringComparison.Ordinal))
+        var value = Clean(obj.GetString());
+        if (!string.Equals(value, ExpectedObject, StringComparison.Ordinal))
         {
-            return $"\"object\" is \"{obj.GetString()}\", expected \"{ExpectedObject}\"";
+            var shown = value is { Length: > 100 } ? value[..100] + "…" : value;
+            return $"\"object\" is \"{shown}\", expected \"{ExpectedObject}\"";
         }
 
         if (!root.TryGetProperty("entry", out var entry) || entry.ValueKind != JsonValueKind.Array)
@@ -212,24 +235,37 @@ public static class WebhookParser
             return null;
         }
 
+        if (id.Length > MaxIdLength)
+        {
+            reason = $"message id is longer than {MaxIdLength} characters";
+            return null;
+        }
+
         var from = Str(m, "from");
         var userId = Str(m, "from_user_id");
+        if (from is { Length: > MaxPhoneLength } || userId is { Length: > MaxUserIdLength })
+        {
+            reason = from is { Length: > MaxPhoneLength } ? $"sender is longer than {MaxPhoneLength} characters" : $"user id is longer than {MaxUserIdLength} characters";
+            return null;
+        }
+
         var contact = contacts.FirstOrDefault(c => from is not null && string.Equals(c.WaId, from, StringComparison.Ordinal));
         if (contact == default && contacts.Count == 1)
         {
             contact = contacts[0];
         }
 
-        from ??= contact.WaId;
-        userId ??= contact.UserId;
+        from ??= contact.WaId is { Length: <= MaxPhoneLength } ? contact.WaId : null;
+        userId ??= contact.UserId is { Length: <= MaxUserIdLength } ? contact.UserId : null;
         var metaType = Str(m, "type") ?? "unknown";
         var (kind, payload, text) = Classify(m, metaType);
 
         string? contextId = null, contextFrom = null;
         if (m.TryGetProperty("context", out var context) && context.ValueKind == JsonValueKind.Object)
         {
-            contextId = Str(context, "id");
-            contextFrom = Str(context, "from");
+            // Only a plausible wamid can be ours; anything longer is ignored rather than stored and indexed.
+            contextId = Str(context, "id") is { Length: <= MaxIdLength } cid ? cid : null;
+            contextFrom = Str(context, "from") is { Length: <= MaxPhoneLength } cfrom ? cfrom : null;
         }
 
         return new InboundMessage
@@ -317,6 +353,16 @@ public static class WebhookParser
             return null;
         }
 
+        var recipient = Str(s, "recipient_id");
+        var recipientUserId = Str(s, "recipient_user_id");
+        if (id.Length > MaxIdLength || status.Length > 32 || recipient is { Length: > MaxPhoneLength } || recipientUserId is { Length: > MaxUserIdLength })
+        {
+            reason = id.Length > MaxIdLength ? $"status id is longer than {MaxIdLength} characters"
+                : status.Length > 32 ? "status value is longer than 32 characters"
+                : "recipient is longer than allowed";
+            return null;
+        }
+
         string? category = null;
         if (s.TryGetProperty("pricing", out var pricing) && pricing.ValueKind == JsonValueKind.Object)
         {
@@ -330,9 +376,10 @@ public static class WebhookParser
             MessageId = id,
             Status = status,
             Timestamp = Time(s),
-            RecipientId = Str(s, "recipient_id"),
-            RecipientUserId = Str(s, "recipient_user_id"),
-            BizOpaqueCallbackData = Str(s, "biz_opaque_callback_data"),
+            RecipientId = recipient,
+            RecipientUserId = recipientUserId,
+            // Meta caps it at 512 characters; ours is an outbox id.
+            BizOpaqueCallbackData = Str(s, "biz_opaque_callback_data") is { Length: <= 512 } cb ? cb : null,
             PricingCategory = category,
             Errors = Errors(s),
         };
@@ -348,13 +395,13 @@ public static class WebhookParser
             summary = Str(value, "event") is { } ev
                 ? $"{ev} {Str(value, "message_template_name")} {Str(value, "reason")}".Trim()
                 : code is not null ? $"{code} {Str(value, "title")}".Trim() : null;
-            waId = Str(value, "wa_id");
+            waId = Str(value, "wa_id") is { Length: <= MaxPhoneLength } w ? w : null;
             if (field == "user_preferences" && value.TryGetProperty("user_preferences", out var prefs) && prefs.ValueKind == JsonValueKind.Array)
             {
                 var first = prefs.EnumerateArray().FirstOrDefault();
                 if (first.ValueKind == JsonValueKind.Object)
                 {
-                    waId = Str(first, "wa_id") ?? waId;
+                    waId = Str(first, "wa_id") is { Length: <= MaxPhoneLength } w2 ? w2 : waId;
                     summary = $"{Str(first, "category")} {Str(first, "value")}".Trim();
                 }
             }
@@ -417,13 +464,17 @@ public static class WebhookParser
 
         return v.ValueKind switch
         {
-            JsonValueKind.String => v.GetString(),
+            JsonValueKind.String => Clean(v.GetString()),
             JsonValueKind.Number => v.GetRawText(),
             JsonValueKind.True => "true",
             JsonValueKind.False => "false",
             _ => null,
         };
     }
+
+    /// <summary>U+0000 is valid in JSON but cannot be stored in PostgreSQL text: it becomes U+FFFD.</summary>
+    private static string? Clean(string? value) =>
+        value is not null && value.Contains('\0', StringComparison.Ordinal) ? value.Replace('\0', '\uFFFD') : value;
 
     private static string? Num(JsonElement obj, string name)
     {

@@ -268,13 +268,16 @@ public sealed class UnlockHandler(
         sender.LastKind = m.Kind;
         sender.LastText = Truncate(m.Text ?? m.Payload, 512);
         sender.ProfileName = Truncate(m.ProfileName, 256) ?? sender.ProfileName;
-        if (m.From is null)
+        if (m.From is null || !IsAddressable(m.From))
         {
-            return; // username-only user: we cannot address a phone; recorded for the operator.
+            return; // username-only user, or a sender that is no phone number: recorded for the operator, no reply.
         }
 
         await ReplyAsync(batch, m.From, Options.UnknownSenderReply, Invariant($"unknown:{m.From}:{DateOnly.FromDateTime(at):yyyy-MM-dd}"), at, ct);
     }
+
+    /// <summary>A wa_id we can send to: digits only, as Meta's recipients are.</summary>
+    private static bool IsAddressable(string phone) => phone.Length is >= 5 and <= 20 && phone.All(char.IsAsciiDigit);
 
     private static Task ReplyAsync(InboxBatch batch, string phone, string text, string key, DateTime at, CancellationToken ct) =>
         Outbox.EnqueueAsync(batch.Db, new OutboxRequest(OutboundMessage.Text(phone, text), key, "system", ExpiresAt: at + TimeSpan.FromHours(24)), batch.Now, ct);
