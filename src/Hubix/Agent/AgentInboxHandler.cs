@@ -121,24 +121,4 @@ internal sealed class AgentInboxHandler(AgentSignal signal) : IInboxHandler
 }
 
 /// <summary>Wakes the <see cref="AgentWorker"/> after a pending turn was committed.</summary>
-public sealed class AgentSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            if (_signal.CurrentCount == 0)
-            {
-                _signal.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled.
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-}
+public sealed class AgentSignal : Hosting.WakeSignal;

@@ -127,24 +127,4 @@ public sealed class InboxWriter(HubixDb db, InboxSignal signal, TimeProvider tim
 }
 
 /// <summary>Wakes the inbox worker as soon as something was committed, so it need not poll fast.</summary>
-public sealed class InboxSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-}
+public sealed class InboxSignal : Hosting.WakeSignal;
