@@ -42,6 +42,12 @@ echo "test: postgres up on 127.0.0.1:$PGPORT ($(( SECONDS - t0 ))s)"
 # ---- 3. build + test --------------------------------------------------------
 dotnet restore Hubix.slnx --nologo -v q
 dotnet build Hubix.slnx --no-restore --nologo -v q -c Release
+# Every schema change needs a migration for both providers (scripts/add-migration.sh); fail fast if one is missing.
+dotnet tool restore >/dev/null
+for ctx in SqliteHubixDbContext PostgresHubixDbContext; do
+  dotnet ef migrations has-pending-model-changes --no-build --configuration Release --project src/Hubix --context "$ctx" >/dev/null \
+    || { echo "test: the model has changes without a migration for $ctx; run scripts/add-migration.sh NAME"; exit 1; }
+done
 set +e
 # xunit v3 on Microsoft.Testing.Platform (global.json opts in). Its summary is not a line CI reads, so
 # the plain "N passed, N failed, N skipped" line is printed below from it.

@@ -10,6 +10,14 @@ public static class AdvisorEndpoints
     public static IHostApplicationBuilder AddAdvisors(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<Webhooks.IInboxHandler, ConsentHandler>();
+
+        // Consent on the dashboard and the live feed, and 131050 send errors as opt-outs (AdvisorDashboardSeams.cs).
+        builder.Services.AddSingleton<Dashboard.IMetricsContributor, ConsentMetricsContributor>();
+        builder.Services.AddSingleton<Dashboard.ITimelineContributor, ConsentTimelineContributor>();
+        builder.Services.AddHostedService<ConsentFeed>();
+        builder.Services.AddSingleton<OptOutOnSendError>();
+        builder.Services.AddSingleton<Delivery.IDeliveryEvents>(sp => sp.GetRequiredService<OptOutOnSendError>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OptOutOnSendError>());
         return builder;
     }
 

@@ -35,7 +35,8 @@ public static class AgentCli
         ask.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             var output = r.InvocationConfiguration.Output;
-            var settings = new HostApplicationBuilderSettings { DisableDefaults = false };
+            // Unmatched tokens are configuration overrides (--Hubix:Agent:FaqPath=...), as for every hubix subcommand.
+            var settings = new HostApplicationBuilderSettings { DisableDefaults = false, Args = [.. r.UnmatchedTokens] };
             var builder = Host.CreateApplicationBuilder(settings);
             builder.Logging.ClearProviders();
             builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);

@@ -31,6 +31,9 @@ public static class AgentPaths
     public const string Lexical = "lexical";
     public const string Embedding = "embedding";
     public const string Llm = "llm";
+
+    /// <summary>The intent was given: a tap on one of the agent's reply buttons (<see cref="AgentQuestion.Intent"/>).</summary>
+    public const string Button = "button";
 }
 
 /// <summary>One earlier message of the conversation, oldest first.</summary>
@@ -49,6 +52,9 @@ public sealed record AgentTurn(string Role, string Text, string? Intent = null)
 public sealed record AgentQuestion(string Text, string? Phone, IReadOnlyList<AgentTurn> History, string? AdvisorName)
 {
     public AgentQuestion(string text) : this(text, null, [], null) { }
+
+    /// <summary>A known intent (the id of a tapped reply button, one of <see cref="AgentIntents.All"/>): recognition is skipped.</summary>
+    public string? Intent { get; init; }
 }
 
 /// <summary>An interactive reply button: WhatsApp allows at most 3, titles of at most 20 characters.</summary>

@@ -47,7 +47,9 @@ public sealed partial class AgentEngine(
         model.StartLoading();
         var knowledge = await index.GetAsync(cancellationToken);
         var text = question.Text.Trim();
-        var result = await classifier.ClassifyAsync(text, knowledge, cancellationToken);
+        var result = question.Intent is { } given && AgentIntents.All.Contains(given, StringComparer.Ordinal)
+            ? new IntentResult(given, 1, AgentPaths.Button, null) { Strong = true }
+            : await classifier.ClassifyAsync(text, knowledge, cancellationToken);
         var query = text;
 
         // A follow-up ("and tomorrow?", "aur kal?", "what about sensex?") keeps the previous topic.

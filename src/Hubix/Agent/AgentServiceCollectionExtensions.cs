@@ -8,19 +8,6 @@ namespace Hubix.Agent;
 
 public static class AgentServiceCollectionExtensions
 {
-    /// <summary>
-    /// Registers the agent: options from <c>Hubix:Agent</c>, the embedding model (loaded in the background
-    /// at start-up), the FAQ and pack-directory knowledge sources, the optional LLM and <see cref="AgentEngine"/>.
-    /// </summary>
-    /// <remarks>Add more passages (e.g. packs from the database) with <c>services.AddSingleton&lt;IKnowledgeSource, X&gt;()</c>.</remarks>
-    public static IHostApplicationBuilder AddAgent(this IHostApplicationBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddAgentServices();
-        builder.Services.AddHostedService<AgentWarmup>();
-        return builder;
-    }
-
     /// <summary>The agent's services without the start-up warm-up (tests, CLI).</summary>
     public static IServiceCollection AddAgentServices(this IServiceCollection services)
     {

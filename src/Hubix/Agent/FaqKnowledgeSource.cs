@@ -104,6 +104,19 @@ public sealed class FaqKnowledgeSource(IOptions<AgentOptions> options, IHostEnvi
 
 internal static class ContentRoot
 {
-    public static string Resolve(string path, IHostEnvironment? environment) =>
-        Path.IsPathRooted(path) || environment is null ? Path.GetFullPath(path) : Path.GetFullPath(Path.Combine(environment.ContentRootPath, path));
+    /// <summary>
+    /// A relative path is looked up under the content root (the server's is the binary's folder), then under the
+    /// working directory (where <c>hubix serve</c> runs in a checkout, so <c>samples/faq.md</c> is found).
+    /// </summary>
+    public static string Resolve(string path, IHostEnvironment? environment)
+    {
+        if (Path.IsPathRooted(path) || environment is null)
+        {
+            return Path.GetFullPath(path);
+        }
+
+        var underRoot = Path.GetFullPath(Path.Combine(environment.ContentRootPath, path));
+        var underCwd = Path.GetFullPath(path);
+        return File.Exists(underRoot) || Directory.Exists(underRoot) || !(File.Exists(underCwd) || Directory.Exists(underCwd)) ? underRoot : underCwd;
+    }
 }

@@ -21,6 +21,7 @@ public static class HubixCli
         root.Subcommands.Add(FeatureCommands.Content());
         root.Subcommands.Add(FeatureCommands.SendDaily());
         root.Subcommands.Add(Report());
+        root.Subcommands.Add(Hubix.Agent.AgentCli.Create());
         foreach (var command in root.Subcommands)
         {
             command.TreatUnmatchedTokensAsErrors = false;

@@ -11,6 +11,10 @@ public sealed class DeliveryOptions
 {
     public const string Section = "Hubix:Delivery";
 
+    /// <summary>Run the dispatcher in this process (default true). Off: rows are queued but this process sends none
+    /// (e.g. an API-only replica, or a test that inspects what was queued).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Calls to Meta per message before it fails with reason <c>max_attempts</c>. Default 8.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 8;

@@ -34,6 +34,7 @@ public static class HubixServer
         builder.AddContent();
         builder.AddUnlock();
         builder.AddSchedule();
+        builder.AddAgent();
         builder.AddDashboard();
         builder.AddObservability();
 

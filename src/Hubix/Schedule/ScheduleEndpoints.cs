@@ -23,6 +23,11 @@ public static class ScheduleEndpoints
         builder.Services.AddSingleton<ITemplateCatalog, CloudTemplateCatalog>();
         builder.Services.AddSingleton<DailySender>();
         builder.Services.AddHostedService<DailyScheduler>();
+
+        // The dashboard's daily-run panel, timeline and live feed (ScheduleDashboardSeams.cs).
+        builder.Services.AddSingleton<Dashboard.IDailyRunStatus, DailyRunStatus>();
+        builder.Services.AddSingleton<Dashboard.ITimelineContributor, DailySendTimelineContributor>();
+        builder.Services.AddHostedService<DailyRunFeed>();
         return builder;
     }
 

@@ -12,6 +12,16 @@ public static class UnlockEndpoints
     {
         builder.Services.AddOptions<UnlockOptions>().BindConfiguration(UnlockOptions.Section);
         builder.Services.AddSingleton<Webhooks.IInboxHandler, UnlockHandler>();
+
+        // Unlock state from delivery events, and the dashboard's seams (UnlockProgress.cs, UnlockDashboardSeams.cs, UnlockResender.cs).
+        builder.Services.AddSingleton<UnlockProgress>();
+        builder.Services.AddSingleton<Delivery.IDeliveryEvents>(sp => sp.GetRequiredService<UnlockProgress>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UnlockProgress>());
+        builder.Services.AddSingleton<Delivery.IDeliveryEvents, DeliveryFailureFeed>();
+        builder.Services.AddSingleton<Dashboard.IMetricsContributor, UnlockMetricsContributor>();
+        builder.Services.AddSingleton<Dashboard.IDailyReportContributor, UnlockReportContributor>();
+        builder.Services.AddSingleton<Dashboard.ITimelineContributor, UnlockTimelineContributor>();
+        builder.Services.AddSingleton<Dashboard.IUnlockResender, UnlockResender>();
         return builder;
     }
 

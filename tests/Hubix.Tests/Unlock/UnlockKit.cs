@@ -34,7 +34,8 @@ public static class UnlockKit
     {
         catalog ??= new FakeTemplateCatalog();
         return await HubixTestHost.StartAsync(database,
-            [$"--Hubix:Schedule:Enabled={scheduler}", .. args ?? []],
+            // These tests assert what is queued and play Meta's part on the rows themselves, so nothing is dispatched.
+            [$"--Hubix:Schedule:Enabled={scheduler}", "--Hubix:Delivery:Enabled=false", .. args ?? []],
             time,
             b =>
             {

@@ -95,10 +95,10 @@ public class UnlockTests
 
         var unlocks = await WithDbAsync(host, c => c.Set<UnlockRecord>().OrderBy(u => u.Id).ToListAsync(Ct));
         Assert.Equal([("images", "payload"), ("updates", "today"), ("all", "today")], unlocks.Select(u => (u.Scope, u.ResolvedBy)));
-        // The free-text question is not ours: no reply of any kind.
+        // The free-text question is not an unlock: nothing more from this feature (the assistant may answer it).
         var all = await OutboxAsync(host);
-        Assert.Equal(1 + 1 + 4, all.Count);
-        Assert.DoesNotContain(all, r => r.Purpose != "unlock");
+        Assert.Equal(1 + 1 + 4, all.Count(r => r.Purpose == "unlock"));
+        Assert.DoesNotContain(all, r => r.Purpose is not ("unlock" or "agent"));
     }
 
     [Theory]

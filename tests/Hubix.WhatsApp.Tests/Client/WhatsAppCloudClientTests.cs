@@ -274,7 +274,8 @@ public class WhatsAppCloudClientTests
         Assert.Null(e.HttpStatus);
         Assert.Equal(ErrorClass.RetryLater, e.Class);
         Assert.True(e.MayHaveBeenSent);
-        Assert.Single(graph.Requests);
+        // On a loaded machine the client may give up before the server saw the request; never more than one.
+        Assert.True(graph.Requests.Count <= 1);
         AssertNoToken(e);
     }
 

@@ -55,6 +55,38 @@ namespace Hubix.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "ConversationTurns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AdvisorId = table.Column<long>(type: "bigint", nullable: false),
+                    Phone = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    Role = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
+                    InboundWamid = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Text = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: true),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    State = table.Column<int>(type: "integer", nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    NextAttemptAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    LeaseUntil = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    Intent = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    Sources = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    LatencyMs = table.Column<double>(type: "double precision", nullable: true),
+                    QueuedAfterMs = table.Column<long>(type: "bigint", nullable: true),
+                    Llm = table.Column<bool>(type: "boolean", nullable: false),
+                    Path = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    OutboxId = table.Column<long>(type: "bigint", nullable: true),
+                    Note = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ConversationTurns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DailyRuns",
                 columns: table => new
                 {
@@ -352,6 +384,37 @@ namespace Hubix.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_AdvisorId_Id",
+                table: "ConversationTurns",
+                columns: new[] { "AdvisorId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_At",
+                table: "ConversationTurns",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_InboundWamid_Role",
+                table: "ConversationTurns",
+                columns: new[] { "InboundWamid", "Role" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_OutboxId",
+                table: "ConversationTurns",
+                column: "OutboxId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_Phone_Id",
+                table: "ConversationTurns",
+                columns: new[] { "Phone", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_State_NextAttemptAt",
+                table: "ConversationTurns",
+                columns: new[] { "State", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_DailyRuns_StartedAt",
                 table: "DailyRuns",
                 column: "StartedAt");
@@ -485,6 +548,9 @@ namespace Hubix.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "ContentItems");
+
+            migrationBuilder.DropTable(
+                name: "ConversationTurns");
 
             migrationBuilder.DropTable(
                 name: "DailyRuns");

@@ -54,6 +54,38 @@ namespace Hubix.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "ConversationTurns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    AdvisorId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Phone = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    InboundWamid = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Text = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: true),
+                    At = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    State = table.Column<int>(type: "INTEGER", nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    LeaseUntil = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    Intent = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    Sources = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    LatencyMs = table.Column<double>(type: "REAL", nullable: true),
+                    QueuedAfterMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    Llm = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Path = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    OutboxId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Note = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ConversationTurns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DailyRuns",
                 columns: table => new
                 {
@@ -351,6 +383,37 @@ namespace Hubix.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_AdvisorId_Id",
+                table: "ConversationTurns",
+                columns: new[] { "AdvisorId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_At",
+                table: "ConversationTurns",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_InboundWamid_Role",
+                table: "ConversationTurns",
+                columns: new[] { "InboundWamid", "Role" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_OutboxId",
+                table: "ConversationTurns",
+                column: "OutboxId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_Phone_Id",
+                table: "ConversationTurns",
+                columns: new[] { "Phone", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_State_NextAttemptAt",
+                table: "ConversationTurns",
+                columns: new[] { "State", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_DailyRuns_StartedAt",
                 table: "DailyRuns",
                 column: "StartedAt");
@@ -484,6 +547,9 @@ namespace Hubix.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "ContentItems");
+
+            migrationBuilder.DropTable(
+                name: "ConversationTurns");
 
             migrationBuilder.DropTable(
                 name: "DailyRuns");

@@ -1,0 +1,378 @@
+using System.Data.Common;
+using Hubix.Advisors;
+using Hubix.Dashboard;
+using Hubix.Data;
+using Hubix.Delivery;
+using Hubix.Unlock;
+using Hubix.Webhooks;
+using Hubix.WhatsApp.Messages;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Hubix.Agent;
+
+/// <summary>How the server runs conversations, bound from <c>Hubix:Agent:Conversation</c>.</summary>
+public sealed class AgentConversationOptions
+{
+    public const string Section = "Hubix:Agent:Conversation";
+
+    /// <summary>Pending turns claimed per round.</summary>
+    public int BatchSize { get; set; } = 20;
+
+    /// <summary>How long a claimed turn belongs to one worker (a crashed worker's turns are answered by another after it).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Poll for pending turns this often when nothing woke the worker.</summary>
+    public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Attempts before a turn is marked failed (it is then never answered).</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Earlier turns of the advisor given to the engine (follow-ups such as "and tomorrow?").</summary>
+    public int HistoryTurns { get; set; } = 6;
+
+    /// <summary>Earlier turns older than this are not history any more.</summary>
+    public TimeSpan HistoryMaxAge { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>The customer-service window, from Meta's timestamp of the advisor's last message.</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromHours(24);
+}
+
+/// <summary>
+/// Answers pending conversation turns, off the inbox path. Per turn: run the engine with the advisor's last
+/// turns as history, then in ONE transaction store the reply turn, perform the intent's action (unlock,
+/// consent, hand-off), enqueue the reply (purpose <c>agent</c>, key <c>agent:{wamid}</c>, expiring with the
+/// window) and mark the turn answered; after the commit, wake the dispatcher and tell the live feed.
+/// </summary>
+/// <remarks>
+/// Exactly once: a crash after the commit leaves an answered turn that is never claimed again; a crash before
+/// it leaves a pending turn whose lease runs out and which is answered again, and the outbox key and the
+/// unique (wamid, role) index make sure the advisor gets one reply. Replicas on PostgreSQL claim with
+/// <c>FOR UPDATE SKIP LOCKED</c>, and the answering transaction only commits if the turn is still pending.
+/// </remarks>
+public sealed partial class AgentWorker(
+    HubixDb db,
+    AgentEngine engine,
+    AgentSignal signal,
+    OutboxSignal outboxSignal,
+    UnlockCommands unlock,
+    LiveFeed feed,
+    HubixMetrics metrics,
+    IOptions<AgentConversationOptions> options,
+    TimeProvider time,
+    ILogger<AgentWorker> logger) : BackgroundService
+{
+    private AgentConversationOptions Options => options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var claimed = await RunOnceAsync(stoppingToken);
+                if (claimed < Options.BatchSize)
+                {
+                    await signal.WaitAsync(Options.IdlePoll, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogIterationFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Claims and answers one batch of pending turns; returns how many were claimed.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var ids = await ClaimAsync(ct);
+        foreach (var id in ids)
+        {
+            try
+            {
+                await AnswerAsync(id, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                await RecordFailureAsync(id, ex, ct);
+            }
+        }
+
+        return ids.Count;
+    }
+
+    private async Task<List<long>> ClaimAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        // Like the inbox: SKIP LOCKED hands each turn to one replica, the lease keeps it theirs until answered.
+        var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+        cmd.CommandText =
+            "UPDATE \"ConversationTurns\" SET \"LeaseUntil\" = @lease WHERE \"Id\" IN (" +
+            "SELECT \"Id\" FROM \"ConversationTurns\" WHERE \"State\" = 0 AND \"NextAttemptAt\" <= @now " +
+            "AND (\"LeaseUntil\" IS NULL OR \"LeaseUntil\" < @now) ORDER BY \"Id\" LIMIT @limit" + lockClause +
+            ") RETURNING \"Id\"";
+        Add(cmd, "@lease", now + Options.Lease);
+        Add(cmd, "@now", now);
+        Add(cmd, "@limit", Options.BatchSize);
+        var ids = new List<long>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        ids.Sort();
+        return ids;
+    }
+
+    private async Task AnswerAsync(long id, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var turn = await context.Set<ConversationTurn>().AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.State == ConversationTurnState.Pending, ct);
+        if (turn is null)
+        {
+            return;
+        }
+
+        var advisor = await context.Set<Advisor>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == turn.AdvisorId, ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (advisor is null || advisor.DeletedAt is not null)
+        {
+            await FinishAsync(context, id, ConversationTurnState.Skipped, "advisor_gone", ct);
+            return;
+        }
+
+        if (advisor.HandoffOpen)
+        {
+            await FinishAsync(context, id, ConversationTurnState.Silent, "handoff_open", ct);
+            return;
+        }
+
+        var lastInbound = advisor.LastInboundAt is { } l && l > turn.At ? l : turn.At;
+        var windowEnd = lastInbound + Options.Window;
+        if (now >= windowEnd)
+        {
+            await FinishAsync(context, id, ConversationTurnState.Expired, "window_closed", ct);
+            return;
+        }
+
+        var history = await HistoryAsync(context, turn, ct);
+        var answer = await engine.AnswerAsync(
+            new AgentQuestion(turn.Text ?? "", advisor.Phone, history, advisor.Name) { Intent = turn.Kind == "button_reply" ? turn.Intent : null }, ct);
+
+        now = time.GetUtcNow().UtcDateTime;
+        await using var tx = await context.Database.BeginTransactionAsync(ct);
+        var sources = answer.Sources.Count == 0 ? null : Cut(string.Join('\n', answer.Sources), 2000);
+        // Only a still-pending turn is answered: another replica (whose lease ran out on us) may have done it.
+        var claimed = await context.Set<ConversationTurn>().Where(t => t.Id == id && t.State == ConversationTurnState.Pending).ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.State, ConversationTurnState.Answered)
+            .SetProperty(t => t.Intent, answer.Intent)
+            .SetProperty(t => t.Sources, sources)
+            .SetProperty(t => t.LatencyMs, answer.LatencyMs)
+            .SetProperty(t => t.Llm, answer.Llm)
+            .SetProperty(t => t.Path, turn.Kind == "button_reply" ? AgentPaths.Button : answer.Path)
+            .SetProperty(t => t.Attempts, t => t.Attempts + 1)
+            .SetProperty(t => t.LeaseUntil, (DateTime?)null), ct);
+        if (claimed == 0)
+        {
+            await tx.RollbackAsync(ct);
+            return;
+        }
+
+        var tracked = await context.Set<Advisor>().SingleAsync(a => a.Id == advisor.Id, ct);
+        var batch = new InboxBatch(context, now);
+        var reply = answer.Reply;
+        var send = true;
+        string? note = null;
+        var handoffOpened = false;
+        switch (answer.Intent)
+        {
+            case AgentIntents.UnlockAll or AgentIntents.UnlockImages or AgentIntents.UnlockPosts or AgentIntents.UnlockUpdates:
+                var outcome = await unlock.UnlockTodayAsync(batch, tracked, Scope(answer.Intent), turn.InboundWamid, turn.At, ct);
+                note = "unlock:" + outcome.ToString().ToLowerInvariant();
+                switch (outcome)
+                {
+                    case UnlockCommandOutcome.Replied:
+                        send = false; // the unlock path said "no pack yet" or "already sent N times"
+                        break;
+                    case UnlockCommandOutcome.AlreadyOnItsWay:
+                        reply = "It is already on its way: it should arrive in a moment.";
+                        break;
+                    case UnlockCommandOutcome.NotReady:
+                        reply = "Sorry, today's content is not ready to send yet. Please try again in a few minutes.";
+                        break;
+                }
+
+                break;
+            case AgentIntents.OptOut:
+                note = ConsentLedger.Change(context, tracked, AdvisorStatus.OptedOut, "agent", turn.Text, turn.At, now) ? "opted_out" : "already_opted_out";
+                break;
+            case AgentIntents.OptIn:
+                note = ConsentLedger.Change(context, tracked, AdvisorStatus.Active, "agent", turn.Text, turn.At, now) ? "opted_in" : "already_active";
+                break;
+            case AgentIntents.Handoff:
+                tracked.HandoffOpen = true;
+                tracked.HandoffAt = now;
+                tracked.UpdatedAt = now;
+                handoffOpened = true;
+                note = "handoff_opened";
+                break;
+        }
+
+        var replyTurn = new ConversationTurn
+        {
+            AdvisorId = advisor.Id,
+            Phone = advisor.Phone,
+            Role = AgentTurn.AgentRole,
+            InboundWamid = turn.InboundWamid,
+            Kind = "none",
+            Text = send ? Cut(reply, 4096) : null,
+            At = now,
+            CreatedAt = now,
+            NextAttemptAt = now,
+            State = ConversationTurnState.Answered,
+            Intent = answer.Intent,
+            Sources = sources,
+            LatencyMs = answer.LatencyMs,
+            QueuedAfterMs = (long)Math.Max(0, (now - turn.CreatedAt).TotalMilliseconds),
+            Llm = answer.Llm,
+            Path = turn.Kind == "button_reply" ? AgentPaths.Button : answer.Path,
+            Note = note,
+        };
+        context.Add(replyTurn);
+
+        OutboxMessage? row = null;
+        if (send)
+        {
+            var message = ToMessage(advisor.Phone, reply, answer.Buttons);
+            replyTurn.Kind = message.Type;
+            var added = await Outbox.EnqueueAsync(context, new OutboxRequest(message, "agent:" + turn.InboundWamid, "agent", ExpiresAt: windowEnd), now, ct);
+            row = added.Count > 0 ? added[0] : null;
+        }
+
+        await context.SaveChangesAsync(ct);
+        if (row is not null)
+        {
+            replyTurn.OutboxId = row.Id;
+            await context.SaveChangesAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+
+        outboxSignal.Notify();
+        metrics.AgentLatency.Record(replyTurn.QueuedAfterMs.Value / 1000.0, new KeyValuePair<string, object?>("intent", answer.Intent));
+        feed.Publish(new LiveEvent("agent", now, advisor.Phone, new
+        {
+            wamid = turn.InboundWamid,
+            intent = answer.Intent,
+            sources = answer.Sources,
+            latencyMs = Math.Round(answer.LatencyMs, 1),
+            llm = answer.Llm,
+            outboxId = row?.Id,
+            note,
+        }));
+        if (handoffOpened)
+        {
+            feed.Publish(new LiveEvent("handoff", now, advisor.Phone, new { open = true, wamid = turn.InboundWamid }));
+        }
+
+        LogAnswered(logger, turn.InboundWamid, advisor.Phone, answer.Intent, answer.Path, answer.LatencyMs);
+    }
+
+    private async Task<IReadOnlyList<AgentTurn>> HistoryAsync(HubixDbContext context, ConversationTurn turn, CancellationToken ct)
+    {
+        if (Options.HistoryTurns <= 0)
+        {
+            return [];
+        }
+
+        var since = turn.CreatedAt - Options.HistoryMaxAge;
+        var rows = await context.Set<ConversationTurn>().AsNoTracking()
+            .Where(t => t.AdvisorId == turn.AdvisorId && t.Id < turn.Id && t.CreatedAt >= since && t.Text != null)
+            .OrderByDescending(t => t.Id).Take(Options.HistoryTurns)
+            .Select(t => new { t.Role, t.Text, t.Intent }).ToListAsync(ct);
+        rows.Reverse();
+        return rows.Select(r => new AgentTurn(r.Role, r.Text!, r.Intent)).ToList();
+    }
+
+    /// <summary>Interactive reply buttons when the answer has some and fits their limits; otherwise text.</summary>
+    internal static RecipientMessage ToMessage(string phone, string reply, IReadOnlyList<MenuButton>? buttons)
+    {
+        if (buttons is { Count: > 0 and <= 3 } && reply.Length <= 1024 && buttons.All(b => b.Title.Length <= 20))
+        {
+            return OutboundMessage.ReplyButtons(phone, reply, buttons.Select(b => new ReplyButton(b.Id, b.Title)));
+        }
+
+        return OutboundMessage.Text(phone, Cut(reply, 4096));
+    }
+
+    private static string Scope(string intent) => intent switch
+    {
+        AgentIntents.UnlockImages => UnlockScopes.Images,
+        AgentIntents.UnlockPosts => UnlockScopes.Posts,
+        AgentIntents.UnlockUpdates => UnlockScopes.Updates,
+        _ => UnlockScopes.All,
+    };
+
+    private static Task FinishAsync(HubixDbContext context, long id, ConversationTurnState state, string note, CancellationToken ct) =>
+        context.Set<ConversationTurn>().Where(t => t.Id == id && t.State == ConversationTurnState.Pending).ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.State, state).SetProperty(t => t.Note, note).SetProperty(t => t.LeaseUntil, (DateTime?)null), ct);
+
+    private async Task RecordFailureAsync(long id, Exception ex, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var context = db.CreateDbContext();
+        var turn = await context.Set<ConversationTurn>().SingleOrDefaultAsync(t => t.Id == id && t.State == ConversationTurnState.Pending, ct);
+        if (turn is null)
+        {
+            return;
+        }
+
+        turn.Attempts++;
+        turn.LeaseUntil = null;
+        turn.Note = Cut(ex.GetType().Name + ": " + ex.Message, 512);
+        if (turn.Attempts >= Options.MaxAttempts)
+        {
+            turn.State = ConversationTurnState.Failed;
+            LogGaveUp(logger, ex, turn.InboundWamid, turn.Phone, turn.Attempts);
+        }
+        else
+        {
+            var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, turn.Attempts - 1)));
+            turn.NextAttemptAt = now + delay;
+            LogRetry(logger, ex, turn.InboundWamid, turn.Phone, turn.Attempts, delay);
+        }
+
+        await context.SaveChangesAsync(ct);
+    }
+
+    private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
+
+    private static void Add(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent answered {WaMessageId} from {Phone}: {Intent} ({Path}, {LatencyMs:F1} ms)")]
+    private static partial void LogAnswered(ILogger logger, string waMessageId, string phone, string intent, string path, double latencyMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent could not answer {WaMessageId} from {Phone} (attempt {Attempts}); retry in {Delay}")]
+    private static partial void LogRetry(ILogger logger, Exception ex, string waMessageId, string phone, int attempts, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Agent gave up on {WaMessageId} from {Phone} after {Attempts} attempts")]
+    private static partial void LogGaveUp(ILogger logger, Exception ex, string waMessageId, string phone, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Agent worker iteration failed; retrying")]
+    private static partial void LogIterationFailed(ILogger logger, Exception ex);
+}
