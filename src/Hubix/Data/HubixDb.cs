@@ -50,6 +50,11 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
         }
     }
 
+    // SQLite has one write lock per file. Writers of this process that would collide queue here, in memory,
+    // instead of in SQLite's busy handler, which sleeps 1 to 100 ms per retry (the ingest profile in
+    // BENCHMARKS.md found 71% of syscall time there). PostgreSQL locks rows and needs no gate.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
     public DatabaseProvider Provider { get; }
     public string ConnectionString { get; }
     public bool IsPostgres => Provider == DatabaseProvider.Postgres;
@@ -57,6 +62,43 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
     public HubixDbContext CreateDbContext() => _sqlite is not null
         ? new SqliteHubixDbContext(_sqlite)
         : new PostgresHubixDbContext(_postgres!);
+
+    /// <summary>
+    /// On SQLite, waits until no other hot-path writer of this process is writing, and holds that until disposed.
+    /// On PostgreSQL it returns at once. Hold it only around a short write transaction, and never take it twice.
+    /// </summary>
+    public async ValueTask<IDisposable> EnterWriteAsync(CancellationToken ct)
+    {
+        if (_dataSource is not null)
+        {
+            return NoGate.Instance;
+        }
+
+        await _writeGate.WaitAsync(ct);
+        return new GateRelease(_writeGate);
+    }
+
+    private sealed class NoGate : IDisposable
+    {
+        public static readonly NoGate Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class GateRelease(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
 
     /// <summary>An open raw connection with the same settings EF uses.</summary>
     public async Task<DbConnection> OpenConnectionAsync(CancellationToken ct)

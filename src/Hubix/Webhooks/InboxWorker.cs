@@ -101,6 +101,7 @@ public sealed class InboxWorker(
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenConnectionAsync(ct);
+        using var gate = await db.EnterWriteAsync(ct);
         await using var cmd = connection.CreateCommand();
         // On PostgreSQL several replicas claim at once: SKIP LOCKED hands each row to one of them, and the
         // lease keeps it theirs until done (or until the lease runs out after a crash).
@@ -126,6 +127,7 @@ public sealed class InboxWorker(
 
     private async Task ProcessAsync(IReadOnlyList<ClaimedRow> rows, CancellationToken ct)
     {
+        using var gate = await db.EnterWriteAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
         await using var context = db.CreateDbContext();
         await using var tx = await context.Database.BeginTransactionAsync(ct);

@@ -50,7 +50,11 @@ public sealed class InboxWriter(HubixDb db, InboxSignal signal, TimeProvider tim
                 try
                 {
                     connection ??= await db.OpenConnectionAsync(CancellationToken.None);
-                    await InsertAsync(connection, batch);
+                    using (await db.EnterWriteAsync(CancellationToken.None))
+                    {
+                        await InsertAsync(connection, batch);
+                    }
+
                     foreach (var p in batch)
                     {
                         p.Committed.TrySetResult();
