@@ -96,8 +96,10 @@ public class OutboxThroughSandboxTests
         pair.Hubix.Services.GetRequiredService<Hubix.Delivery.OutboxSignal>().Notify();
         await using var check = pair.Hubix.Db.CreateDbContext();
         await HubixTestHost.EventuallyAsync(
-            async () => await check.Set<Hubix.Delivery.OutboxMessage>().AnyAsync(o => o.State == Hubix.Delivery.OutboxState.Read, Ct),
-            "the template to be read on the phone");
+            // Status webhooks arrive in any order (the sandbox delivers them concurrently): wait for all three.
+            async () => await check.Set<Hubix.Delivery.OutboxMessage>().AnyAsync(
+                o => o.State == Hubix.Delivery.OutboxState.Read && o.SentAt != null && o.DeliveredAt != null && o.ReadAt != null, Ct),
+            "the template to be sent, delivered and read on the phone");
         var row = await check.Set<Hubix.Delivery.OutboxMessage>().SingleAsync(Ct);
         var received = await pair.PhoneMessagesAsync(phone);
         var message = Assert.Single(received);

@@ -14,12 +14,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hubix.Tests.Reliability;
 
+/// <summary>The chaos run starts real processes and kills one; it runs alone so the rest of the suite cannot starve it.</summary>
+[CollectionDefinition("Chaos", DisableParallelization = true)]
+public sealed class ChaosCollection;
+
 /// <summary>
 /// The fast version of the bench's chaos scenario: the real <c>hubix serve</c> binary as a child process, the
 /// sandbox (in this process) injecting send errors, 130429, pair-rate 131056 and duplicated/reordered webhooks,
 /// 40 advisors who get the daily template and tap it for a pack of 6, and one SIGKILL of hubix in the middle.
 /// Asserts the properties, not the times: no tap lost, every pack whole and in order, nothing twice, nothing stuck.
 /// </summary>
+[Collection("Chaos")]
 public class ShortChaosTests
 {
     private const int Advisors = 40;
@@ -100,7 +105,7 @@ public class ShortChaosTests
                 templates = await ctx.Set<OutboxMessage>().AsNoTracking().Where(o => o.Kind == "template" && o.WaMessageId != null)
                     .ToDictionaryAsync(o => o.Recipient.TrimStart('+'), o => o.WaMessageId!, Ct);
                 return templates.Count == Advisors;
-            }, "every daily template to be accepted", 60_000);
+            }, "every daily template to be accepted", 180_000);
 
             // Half the taps, the kill (no graceful stop), the other half while hubix is down, restart.
             var tapIds = new List<string>();
@@ -129,7 +134,7 @@ public class ShortChaosTests
                 var stats = await control.GetFromJsonAsync<JsonObject>("/_sandbox/stats", Ct);
                 return rows.Count == Advisors * Items && pending == 0 && (int?)stats?["webhooksQueued"] == 0
                     && rows.All(o => o.State is OutboxState.Accepted or OutboxState.Sent or OutboxState.Delivered or OutboxState.Read or OutboxState.Failed);
-            }, "every pack to settle", 120_000);
+            }, "every pack to settle", 240_000);
 
             await using (var ctx = db.CreateDbContext())
             {
