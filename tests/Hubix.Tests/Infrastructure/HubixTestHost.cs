@@ -58,6 +58,9 @@ public sealed class HubixTestHost : IAsyncDisposable
             "--Hubix:WhatsApp:GraphBaseUrl=http://127.0.0.1:9",
             $"--Hubix:AdminApiKey={AdminKey}",
             "--Logging:LogLevel:Default=Warning",
+            // The assistant's keyword rules answer without the 450 MB embedding model; tests about the model share
+            // one instance (Agent tests) instead of every host loading its own.
+            "--Hubix:Agent:EmbeddingModelEnabled=false",
             .. database.HostArgs,
             .. extraArgs ?? [],
         ];
