@@ -111,17 +111,7 @@ public sealed partial class AgentWorker(
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenConnectionAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        // Like the inbox: SKIP LOCKED hands each turn to one replica, the lease keeps it theirs until answered.
-        var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
-        cmd.CommandText =
-            "UPDATE \"ConversationTurns\" SET \"LeaseUntil\" = @lease WHERE \"Id\" IN (" +
-            "SELECT \"Id\" FROM \"ConversationTurns\" WHERE \"State\" = 0 AND \"NextAttemptAt\" <= @now " +
-            "AND (\"LeaseUntil\" IS NULL OR \"LeaseUntil\" < @now) ORDER BY \"Id\" LIMIT @limit" + lockClause +
-            ") RETURNING \"Id\"";
-        Add(cmd, "@lease", now + Options.Lease);
-        Add(cmd, "@now", now);
-        Add(cmd, "@limit", Options.BatchSize);
+        await using var cmd = LeaseClaim.Command(connection, db, "ConversationTurns", "", now, Options.Lease, Options.BatchSize);
         var ids = new List<long>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -356,13 +346,6 @@ public sealed partial class AgentWorker(
 
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
 
-    private static void Add(DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent answered {WaMessageId} from {Phone}: {Intent} ({Path}, {LatencyMs:F1} ms)")]
     private static partial void LogAnswered(ILogger logger, string waMessageId, string phone, string intent, string path, double latencyMs);

@@ -12,6 +12,23 @@ public sealed record PackSummary(long Id, DateOnly Date, string Category, string
 /// </summary>
 public static class PackResolver
 {
+    /// <summary>
+    /// A pack's items in order with their media record but not the media bytes: what sending needs (the bytes are
+    /// uploaded once and sent by id or link), without loading every image into memory per tap.
+    /// </summary>
+    public static Task<List<ContentItem>> ItemsWithoutBytesAsync(HubixDbContext db, long packId, CancellationToken ct) =>
+        db.Set<ContentItem>().AsNoTracking().Where(i => i.PackId == packId).OrderBy(i => i.Position)
+            .Select(i => new ContentItem
+            {
+                Id = i.Id, PackId = i.PackId, Position = i.Position, Kind = i.Kind, Text = i.Text, Caption = i.Caption, FileName = i.FileName, Url = i.Url,
+                MediaId = i.MediaId,
+                Media = i.Media == null ? null : new MediaFile
+                {
+                    Id = i.Media.Id, Sha256 = i.Media.Sha256, MimeType = i.Media.MimeType, FileName = i.Media.FileName, Bytes = Array.Empty<byte>(),
+                    CloudMediaId = i.Media.CloudMediaId, UploadedAt = i.Media.UploadedAt,
+                },
+            }).ToListAsync(ct);
+
     public static PackSummary? Choose(IEnumerable<PackSummary> packsOfDate, string advisorCategories)
     {
         var cats = advisorCategories.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -170,17 +170,7 @@ public sealed class UnlockHandler(
             return;
         }
 
-        var items = await db.Set<ContentItem>().AsNoTracking().Where(i => i.PackId == pack.Id).OrderBy(i => i.Position)
-            .Select(i => new ContentItem
-            {
-                Id = i.Id, PackId = i.PackId, Position = i.Position, Kind = i.Kind, Text = i.Text, Caption = i.Caption, FileName = i.FileName, Url = i.Url,
-                MediaId = i.MediaId,
-                Media = i.Media == null ? null : new MediaFile
-                {
-                    Id = i.Media.Id, Sha256 = i.Media.Sha256, MimeType = i.Media.MimeType, FileName = i.Media.FileName, Bytes = Array.Empty<byte>(),
-                    CloudMediaId = i.Media.CloudMediaId, UploadedAt = i.Media.UploadedAt,
-                },
-            }).ToListAsync(ct);
+        var items = await PackResolver.ItemsWithoutBytesAsync(db, pack.Id, ct);
         var inScope = items.Where(i => UnlockScopes.Includes(scope, i.Kind)).ToList();
         if (inScope.Count == 0)
         {

@@ -96,17 +96,7 @@ internal sealed class UnlockResender(
         var accepted = rows.Where(r => r.State is >= OutboxState.Accepted and <= OutboxState.Read).Select(r => ItemId(r.IdempotencyKey, unlock.GroupKey))
             .Where(id => id is not null).Select(id => id!.Value).ToHashSet();
 
-        var items = await context.Set<ContentItem>().AsNoTracking().Where(i => i.PackId == unlock.PackId).OrderBy(i => i.Position)
-            .Select(i => new ContentItem
-            {
-                Id = i.Id, PackId = i.PackId, Position = i.Position, Kind = i.Kind, Text = i.Text, Caption = i.Caption, FileName = i.FileName, Url = i.Url,
-                MediaId = i.MediaId,
-                Media = i.Media == null ? null : new MediaFile
-                {
-                    Id = i.Media.Id, Sha256 = i.Media.Sha256, MimeType = i.Media.MimeType, FileName = i.Media.FileName, Bytes = Array.Empty<byte>(),
-                    CloudMediaId = i.Media.CloudMediaId, UploadedAt = i.Media.UploadedAt,
-                },
-            }).ToListAsync(ct);
+        var items = await PackResolver.ItemsWithoutBytesAsync(context, unlock.PackId, ct);
         var missing = items.Where(i => UnlockScopes.Includes(unlock.Scope, i.Kind) && !accepted.Contains(i.Id)).ToList();
         if (missing.Count == 0)
         {

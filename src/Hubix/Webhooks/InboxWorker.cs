@@ -102,18 +102,7 @@ public sealed class InboxWorker(
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenConnectionAsync(ct);
         using var gate = await db.EnterWriteAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        // On PostgreSQL several replicas claim at once: SKIP LOCKED hands each row to one of them, and the
-        // lease keeps it theirs until done (or until the lease runs out after a crash).
-        var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
-        cmd.CommandText =
-            "UPDATE \"InboxEvents\" SET \"LeaseUntil\" = @lease WHERE \"Id\" IN (" +
-            "SELECT \"Id\" FROM \"InboxEvents\" WHERE \"State\" = 0 AND \"NextAttemptAt\" <= @now " +
-            "AND (\"LeaseUntil\" IS NULL OR \"LeaseUntil\" < @now) ORDER BY \"Id\" LIMIT @limit" + lockClause +
-            ") RETURNING \"Id\", \"Body\", \"Attempts\"";
-        Add(cmd, "@lease", now + _options.Lease);
-        Add(cmd, "@now", now);
-        Add(cmd, "@limit", _options.BatchSize);
+        await using var cmd = LeaseClaim.Command(connection, db, "InboxEvents", "\"Body\", \"Attempts\"", now, _options.Lease, _options.BatchSize);
         var rows = new List<ClaimedRow>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -311,13 +300,5 @@ public sealed class InboxWorker(
             s => s.SetProperty(e => e.Attempts, attempts).SetProperty(e => e.NextAttemptAt, now + delay)
                 .SetProperty(e => e.LastError, error).SetProperty(e => e.LeaseUntil, (DateTime?)null),
             ct);
-    }
-
-    private static void Add(DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
     }
 }
