@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Hubix.Advisors;
 using Hubix.Data;
 using Hubix.WhatsApp.Webhooks;
