@@ -20,17 +20,9 @@ internal static class LeaseClaim
             $"SELECT \"Id\" FROM \"{table}\" WHERE \"State\" = 0 AND \"NextAttemptAt\" <= @now " +
             "AND (\"LeaseUntil\" IS NULL OR \"LeaseUntil\" < @now) ORDER BY \"Id\" LIMIT @limit" + lockClause +
             ") RETURNING \"Id\"" + (returning.Length > 0 ? ", " + returning : "");
-        Add(cmd, "@lease", now + lease);
-        Add(cmd, "@now", now);
-        Add(cmd, "@limit", limit);
+        cmd.AddParameter("@lease", now + lease);
+        cmd.AddParameter("@now", now);
+        cmd.AddParameter("@limit", limit);
         return cmd;
-    }
-
-    private static void Add(DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
     }
 }

@@ -67,9 +67,9 @@ internal sealed class OutboxStore(HubixDb db)
             "RETURNING \"Id\", \"Recipient\", \"Kind\", \"Payload\", \"Attempts\", \"ExpiresAt\", \"GroupKey\", \"Position\", \"Purpose\", " +
             "CASE WHEN \"GroupKey\" IS NOT NULL AND EXISTS (SELECT 1 FROM \"OutboxMessages\" f WHERE f.\"GroupKey\" = \"OutboxMessages\".\"GroupKey\" " +
             "AND f.\"Position\" < \"OutboxMessages\".\"Position\" AND f.\"State\" = 9) THEN 1 ELSE 0 END";
-        Add(cmd, "@lease", leaseUntil);
-        Add(cmd, "@now", now);
-        Add(cmd, "@limit", limit);
+        cmd.AddParameter("@lease", leaseUntil);
+        cmd.AddParameter("@now", now);
+        cmd.AddParameter("@limit", limit);
         var rows = new List<ClaimedRow>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -110,22 +110,22 @@ internal sealed class OutboxStore(HubixDb db)
             await using var cmd = connection.CreateCommand();
             cmd.Transaction = tx;
             var sql = new StringBuilder();
-            Add(cmd, "@now", now);
+            cmd.AddParameter("@now", now);
             for (var i = 0; i < chunk.Length; i++)
             {
                 var o = chunk[i];
                 var p = "@p" + i.ToString(CultureInfo.InvariantCulture);
-                Add(cmd, p + "id", o.Row.Id);
-                Add(cmd, p + "a", o.Attempts);
+                cmd.AddParameter(p + "id", o.Row.Id);
+                cmd.AddParameter(p + "a", o.Attempts);
                 switch (o.Kind)
                 {
                     case OutcomeKind.Accepted:
-                        Add(cmd, p + "w", o.WaMessageId!);
-                        Add(cmd, p + "k", "out:" + o.Row.Id.ToString(CultureInfo.InvariantCulture));
-                        Add(cmd, p + "r", o.Row.Recipient);
-                        Add(cmd, p + "t", o.Row.Kind);
-                        Add(cmd, p + "u", o.Row.Purpose);
-                        Add(cmd, p + "c", o.Row.Id.ToString(CultureInfo.InvariantCulture));
+                        cmd.AddParameter(p + "w", o.WaMessageId!);
+                        cmd.AddParameter(p + "k", "out:" + o.Row.Id.ToString(CultureInfo.InvariantCulture));
+                        cmd.AddParameter(p + "r", o.Row.Recipient);
+                        cmd.AddParameter(p + "t", o.Row.Kind);
+                        cmd.AddParameter(p + "u", o.Row.Purpose);
+                        cmd.AddParameter(p + "c", o.Row.Id.ToString(CultureInfo.InvariantCulture));
                         // A status webhook may have moved it already (matched by callback data): never backwards.
                         sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = CASE WHEN \"State\" < 2 THEN 2 ELSE \"State\" END, ")
                             .Append("\"WaMessageId\" = COALESCE(\"WaMessageId\", ").Append(p).Append("w), \"AcceptedAt\" = @now, \"LeaseUntil\" = NULL, ")
@@ -138,24 +138,24 @@ internal sealed class OutboxStore(HubixDb db)
                             .Append(p).Append("w, ").Append(p).Append("c, ").Append(p).Append("k) ON CONFLICT (\"DedupeKey\") DO NOTHING;\n");
                         break;
                     case OutcomeKind.Requeue:
-                        Add(cmd, p + "n", o.NextAttemptAt ?? now);
-                        Add(cmd, p + "e", o.ErrorCode);
-                        Add(cmd, p + "m", Truncate(o.ErrorReason));
+                        cmd.AddParameter(p + "n", o.NextAttemptAt ?? now);
+                        cmd.AddParameter(p + "e", o.ErrorCode);
+                        cmd.AddParameter(p + "m", Truncate(o.ErrorReason));
                         sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = 0, \"LeaseUntil\" = NULL, \"NextAttemptAt\" = ").Append(p).Append("n, ")
                             .Append("\"Attempts\" = ").Append(p).Append("a, ")
                             .Append("\"ErrorCode\" = COALESCE(").Append(p).Append("e, \"ErrorCode\"), \"ErrorReason\" = COALESCE(").Append(p).Append("m, \"ErrorReason\") ")
                             .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = 1;\n");
                         break;
                     case OutcomeKind.Failed:
-                        Add(cmd, p + "e", o.ErrorCode);
-                        Add(cmd, p + "m", Truncate(o.ErrorReason));
+                        cmd.AddParameter(p + "e", o.ErrorCode);
+                        cmd.AddParameter(p + "m", Truncate(o.ErrorReason));
                         sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = 9, \"LeaseUntil\" = NULL, \"FailedAt\" = @now, ")
                             .Append("\"Attempts\" = ").Append(p).Append("a, \"ErrorCode\" = ").Append(p).Append("e, \"ErrorReason\" = ").Append(p).Append("m ")
                             .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = 1;\n");
                         break;
                     case OutcomeKind.Uncertain:
-                        Add(cmd, p + "e", o.ErrorCode);
-                        Add(cmd, p + "m", Truncate(o.ErrorReason));
+                        cmd.AddParameter(p + "e", o.ErrorCode);
+                        cmd.AddParameter(p + "m", Truncate(o.ErrorReason));
                         sql.Append("UPDATE \"OutboxMessages\" SET \"LeaseUntil\" = @now, ")
                             .Append("\"Attempts\" = ").Append(p).Append("a, \"ErrorCode\" = ").Append(p).Append("e, \"ErrorReason\" = ").Append(p).Append("m ")
                             .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = 1;\n");
@@ -210,10 +210,10 @@ internal sealed class OutboxStore(HubixDb db)
         cmd.CommandText =
             "UPDATE \"OutboxMessages\" SET \"State\" = 9, \"FailedAt\" = @now, \"LeaseUntil\" = NULL, \"ErrorCode\" = NULL, \"ErrorReason\" = @reason " +
             "WHERE \"GroupKey\" = @g AND \"Position\" > @pos AND \"State\" = 0 RETURNING \"Id\", \"Recipient\", \"Purpose\"";
-        Add(cmd, "@now", now);
-        Add(cmd, "@reason", FailureReasons.PreviousFailed);
-        Add(cmd, "@g", failed.GroupKey!);
-        Add(cmd, "@pos", failed.Position);
+        cmd.AddParameter("@now", now);
+        cmd.AddParameter("@reason", FailureReasons.PreviousFailed);
+        cmd.AddParameter("@g", failed.GroupKey!);
+        cmd.AddParameter("@pos", failed.Position);
         var changes = new List<DeliveryStateChange>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -272,7 +272,7 @@ internal sealed class OutboxStore(HubixDb db)
             cmd.Transaction = tx;
             cmd.CommandText = "SELECT \"Id\", \"LeaseUntil\" FROM \"OutboxMessages\" WHERE \"State\" = 1 AND \"LeaseUntil\" < @now ORDER BY \"Id\" LIMIT 500" +
                 (db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "");
-            Add(cmd, "@now", now);
+            cmd.AddParameter("@now", now);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -315,7 +315,7 @@ internal sealed class OutboxStore(HubixDb db)
             cmd.Transaction = tx;
             cmd.CommandText = "UPDATE \"OutboxMessages\" SET \"State\" = 0, \"LeaseUntil\" = NULL, \"NextAttemptAt\" = @now WHERE \"State\" = 1 AND \"Id\" IN (" +
                 InList(cmd, "@i", chunk.Cast<object>()) + ")";
-            Add(cmd, "@now", now);
+            cmd.AddParameter("@now", now);
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
@@ -356,7 +356,7 @@ internal sealed class OutboxStore(HubixDb db)
         foreach (var v in values)
         {
             var name = prefix + names.Count.ToString(CultureInfo.InvariantCulture);
-            Add(cmd, name, v);
+            cmd.AddParameter(name, v);
             names.Add(name);
         }
 
@@ -366,14 +366,6 @@ internal sealed class OutboxStore(HubixDb db)
     internal static DateTime Utc(DateTime value) => value.Kind == DateTimeKind.Utc ? value : DateTime.SpecifyKind(value, DateTimeKind.Utc);
 
     private static string? Truncate(string? s) => s is null || s.Length <= MaxReasonLength ? s : s[..MaxReasonLength];
-
-    internal static void Add(DbCommand cmd, string name, object? value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value ?? DBNull.Value;
-        cmd.Parameters.Add(p);
-    }
 }
 
 /// <summary>Reasons of failures decided by Hubix (Meta's own failures carry Meta's details).</summary>
@@ -449,12 +441,12 @@ internal static class StatusSql
             await using var cmd = connection.CreateCommand();
             cmd.Transaction = tx;
             cmd.CommandText = sql + where + returning;
-            OutboxStore.Add(cmd, "@rank", (int)rank);
-            OutboxStore.Add(cmd, "@code", errorCode);
-            OutboxStore.Add(cmd, "@details", errorDetails);
-            OutboxStore.Add(cmd, "@wamid", wamid);
-            OutboxStore.Add(cmd, "@at", at);
-            OutboxStore.Add(cmd, "@id", outboxId ?? 0L);
+            cmd.AddParameter("@rank", (int)rank);
+            cmd.AddParameter("@code", errorCode);
+            cmd.AddParameter("@details", errorDetails);
+            cmd.AddParameter("@wamid", wamid);
+            cmd.AddParameter("@at", at);
+            cmd.AddParameter("@id", outboxId ?? 0L);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct))
             {

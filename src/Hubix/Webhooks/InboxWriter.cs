@@ -101,7 +101,7 @@ public sealed class InboxWriter(HubixDb db, InboxSignal signal, TimeProvider tim
         var now = time.GetUtcNow().UtcDateTime;
         var sql = new System.Text.StringBuilder(
             "INSERT INTO \"InboxEvents\" (\"ReceivedAt\",\"BodyHash\",\"Body\",\"State\",\"Attempts\",\"NextAttemptAt\") VALUES ");
-        AddParameter(cmd, "@now", now);
+        cmd.AddParameter("@now", now);
         for (var i = 0; i < batch.Count; i++)
         {
             if (i > 0)
@@ -110,8 +110,8 @@ public sealed class InboxWriter(HubixDb db, InboxSignal signal, TimeProvider tim
             }
 
             sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"(@now,@h{i},@b{i},0,0,@now)");
-            AddParameter(cmd, "@h" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), batch[i].Hash);
-            AddParameter(cmd, "@b" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), batch[i].Body);
+            cmd.AddParameter("@h" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), batch[i].Hash);
+            cmd.AddParameter("@b" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), batch[i].Body);
         }
 
         // The same body twice (Meta's retry, or twice in one batch) is stored once.
@@ -119,14 +119,6 @@ public sealed class InboxWriter(HubixDb db, InboxSignal signal, TimeProvider tim
         cmd.CommandText = sql.ToString();
         await cmd.ExecuteNonQueryAsync();
         await tx.CommitAsync();
-    }
-
-    private static void AddParameter(DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
     }
 }
 
