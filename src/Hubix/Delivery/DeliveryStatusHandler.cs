@@ -2,13 +2,12 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Hubix.Webhooks;
 using Hubix.WhatsApp.Webhooks;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Hubix.Delivery;
 
 /// <summary>
-/// Applies status webhooks (sent, delivered, read, failed) to outbox rows inside the inbox transaction, so the status
+/// Applies status webhooks (sent, delivered, read, failed) to outbox rows inside the inbox transaction (one
+/// <see cref="InboxBatch.Write"/> each, in webhook order), so the status
 /// and its effect commit together. Matches by wamid, else by <c>biz_opaque_callback_data</c> (our outbox id, which
 /// also stores the wamid when the send's answer was lost). A status for a wamid we don't know yet stays in the
 /// interaction log and is applied when the send's answer is stored. Monotonic and idempotent (see <see cref="StatusSql"/>);
@@ -22,7 +21,7 @@ internal sealed class DeliveryStatusHandler(OutboxSignal signal, DeliveryEventPu
 {
     private readonly ConditionalWeakTable<InboxBatch, object> _hooked = [];
 
-    public async Task HandleAsync(InboxBatch batch, WebhookEvent evt, Interaction record, CancellationToken ct)
+    public Task HandleAsync(InboxBatch batch, WebhookEvent evt, Interaction record, CancellationToken ct)
     {
         if (_hooked.TryAdd(batch, this))
         {
@@ -38,17 +37,20 @@ internal sealed class DeliveryStatusHandler(OutboxSignal signal, DeliveryEventPu
 
         if (evt is not MessageStatus status)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         long? outboxId = long.TryParse(status.BizOpaqueCallbackData, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
-        var connection = batch.Db.Database.GetDbConnection();
-        var tx = batch.Db.Database.CurrentTransaction?.GetDbTransaction();
-        var change = await StatusSql.ApplyAsync(connection, tx, status.MessageId, outboxId, status.Status, record.At, record.ErrorCode, record.ErrorDetails, ct);
-        if (change is not null && (int)change.State == StateOf(status.Status))
+        var (wamid, at, code, details) = (status.MessageId, record.At, record.ErrorCode, record.ErrorDetails);
+        batch.Write(async (connection, tx, token) =>
         {
-            batch.AfterCommit(() => events.Publish(change));
-        }
+            var change = await StatusSql.ApplyAsync(connection, tx, wamid, outboxId, status.Status, at, code, details, token);
+            if (change is not null && (int)change.State == StateOf(status.Status))
+            {
+                batch.AfterCommit(() => events.Publish(change));
+            }
+        });
+        return Task.CompletedTask;
     }
 
     private static int StateOf(string status) => status switch

@@ -2,6 +2,7 @@ using Hubix.Advisors;
 using Hubix.Data;
 using Hubix.WhatsApp.Webhooks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Hubix.Webhooks;
@@ -115,44 +116,49 @@ public sealed class InboxWorker(
 
     private async Task ProcessAsync(IReadOnlyList<ClaimedRow> rows, CancellationToken ct)
     {
-        using var gate = await db.EnterWriteAsync(ct);
+        // Parsing, the dedupe read and the handlers (which read, and plan their writes) run before the write gate and
+        // the transaction: on SQLite the webhook intake waits for that gate, so the worker holds it only while it
+        // writes. Reading outside the transaction is safe: the dedupe key and the outbox idempotency key are unique,
+        // so a row another transaction stored meanwhile fails this batch, which is then retried row by row and sees it.
         var now = time.GetUtcNow().UtcDateTime;
-        await using var context = db.CreateDbContext();
-        await using var tx = await context.Database.BeginTransactionAsync(ct);
-        var batch = new InboxBatch(context, now);
-
-        var events = new List<(WebhookEvent Event, long RowId)>();
+        var deadLetters = new List<DeadLetter>();
+        var events = new List<WebhookEvent>();
         foreach (var row in rows)
         {
             var parsed = WebhookParser.Parse(row.Body);
             if (!parsed.IsEnvelope)
             {
                 // The door checks the envelope, so this is only a body stored by an older version.
-                context.Add(new DeadLetter { At = now, Source = "processing", Reason = parsed.EnvelopeError!, Body = row.Body, InboxEventId = row.Id });
+                deadLetters.Add(new DeadLetter { At = now, Source = "processing", Reason = parsed.EnvelopeError!, Body = row.Body, InboxEventId = row.Id });
                 continue;
             }
 
             foreach (var bad in parsed.Malformed)
             {
-                context.Add(new DeadLetter
+                deadLetters.Add(new DeadLetter
                 {
                     At = now, Source = "item", Reason = bad.Reason, Body = System.Text.Encoding.UTF8.GetBytes(bad.RawJson), InboxEventId = row.Id,
                 });
             }
 
-            events.AddRange(parsed.Events.Select(e => (e, row.Id)));
+            events.AddRange(parsed.Events);
         }
 
-        var keys = events.Select(e => e.Event.DedupeKey).Distinct(StringComparer.Ordinal).ToList();
+        await using var context = db.CreateDbContext();
+        // Handlers add and change many rows; EF's automatic change detection would rescan every tracked row on each
+        // ChangeTracker.Entries() call (quadratic in the batch). One scan before the save is enough.
+        context.ChangeTracker.AutoDetectChangesEnabled = false;
+        await context.Database.OpenConnectionAsync(ct); // one connection for the reads and the transaction
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in keys.Chunk(500))
+        foreach (var chunk in events.Select(e => e.DedupeKey).Distinct(StringComparer.Ordinal).Chunk(500))
         {
-            var existing = await context.Set<Interaction>().Where(i => chunk.Contains(i.DedupeKey)).Select(i => i.DedupeKey).ToListAsync(ct);
-            seen.UnionWith(existing);
+            seen.UnionWith(await context.Set<Interaction>().AsNoTracking().Where(i => chunk.Contains(i.DedupeKey)).Select(i => i.DedupeKey).ToListAsync(ct));
         }
 
+        var batch = new InboxBatch(context, now);
+        context.AddRange(deadLetters);
         var fresh = new List<(WebhookEvent Event, Interaction Record)>();
-        foreach (var (evt, _) in events)
+        foreach (var evt in events)
         {
             if (!seen.Add(evt.DedupeKey))
             {
@@ -174,7 +180,11 @@ public sealed class InboxWorker(
             }
         }
 
+        context.ChangeTracker.DetectChanges();
+        using var gate = await db.EnterWriteAsync(ct);
+        await using var tx = await context.Database.BeginTransactionAsync(ct);
         await context.SaveChangesAsync(ct);
+        await batch.RunWritesAsync(context.Database.GetDbConnection(), tx.GetDbTransaction(), ct);
         var ids = rows.Select(r => r.Id).ToList();
         await context.Set<InboxEvent>().Where(e => ids.Contains(e.Id)).ExecuteUpdateAsync(
             s => s.SetProperty(e => e.State, InboxState.Done).SetProperty(e => e.ProcessedAt, now).SetProperty(e => e.LeaseUntil, (DateTime?)null),
