@@ -110,6 +110,7 @@ public sealed partial class AgentWorker(
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenConnectionAsync(ct);
+        using var gate = await db.EnterWriteAsync(ct);
         await using var cmd = LeaseClaim.Command(connection, db, "ConversationTurns", "", now, Options.Lease, Options.BatchSize);
         var ids = new List<long>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -158,6 +159,7 @@ public sealed partial class AgentWorker(
             new AgentQuestion(turn.Text ?? "", advisor.Phone, history, advisor.Name) { Intent = turn.Kind == "button_reply" ? turn.Intent : null }, ct);
 
         now = time.GetUtcNow().UtcDateTime;
+        using var gate = await db.EnterWriteAsync(ct);
         await using var tx = await context.Database.BeginTransactionAsync(ct);
         var sources = answer.Sources.Count == 0 ? null : Cut(string.Join('\n', answer.Sources), 2000);
         // Only a still-pending turn is answered: another replica (whose lease ran out on us) may have done it.

@@ -40,7 +40,8 @@ internal sealed record SendOutcome(
 /// <summary>
 /// The outbox's hot-path SQL on raw connections, the same text for SQLite and PostgreSQL (PostgreSQL adds
 /// <c>FOR UPDATE SKIP LOCKED</c>). Every update is conditional on the state it expects, so the dispatcher, status
-/// webhooks and other replicas can race without moving a row backwards.
+/// webhooks and other replicas can race without moving a row backwards. Each write holds <see cref="HubixDb.EnterWriteAsync"/>
+/// so on SQLite the dispatcher queues behind the webhook intake in memory, not in SQLite's sleeping busy handler.
 /// </summary>
 internal sealed class OutboxStore(HubixDb db)
 {
@@ -56,6 +57,7 @@ internal sealed class OutboxStore(HubixDb db)
     public async Task<List<ClaimedRow>> ClaimAsync(int limit, DateTime now, DateTime leaseUntil, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        using var gate = await db.EnterWriteAsync(ct);
         await using var cmd = connection.CreateCommand();
         var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
         cmd.CommandText =
@@ -103,6 +105,7 @@ internal sealed class OutboxStore(HubixDb db)
     {
         var changes = new List<DeliveryStateChange>();
         await using var connection = await db.OpenConnectionAsync(ct);
+        using var gate = await db.EnterWriteAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
         foreach (var chunk in outcomes.Chunk(ChunkSize))
@@ -265,6 +268,7 @@ internal sealed class OutboxStore(HubixDb db)
     public async Task<(List<DeliveryStateChange> Changes, int Adopted, int Requeued)> ReconcileAsync(DateTime now, TimeSpan grace, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        using var gate = await db.EnterWriteAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var expired = new List<(long Id, DateTime LeaseUntil)>();
         await using (var cmd = connection.CreateCommand())

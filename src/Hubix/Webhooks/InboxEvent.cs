@@ -40,7 +40,10 @@ internal sealed class InboxEventConfiguration : IEntityTypeConfiguration<InboxEv
     {
         b.ToTable("InboxEvents");
         b.HasIndex(x => x.BodyHash).IsUnique();
-        b.HasIndex(x => new { x.State, x.NextAttemptAt });
+        // The lease claim (LeaseClaim) takes the oldest due rows: State = 0 ORDER BY Id LIMIT n walks this index in order
+        // and stops after n. An index on (State, NextAttemptAt) made it read and sort every pending row on each claim,
+        // quadratic under a backlog (the ingest profile in BENCHMARKS.md).
+        b.HasIndex(x => new { x.State, x.Id });
         b.Property(x => x.BodyHash).HasMaxLength(64);
     }
 }

@@ -261,7 +261,7 @@ namespace Hubix.Data.Migrations.Postgres
 
                     b.HasIndex("Phone", "Id");
 
-                    b.HasIndex("State", "NextAttemptAt");
+                    b.HasIndex("State", "Id");
 
                     b.ToTable("ConversationTurns", (string)null);
                 });
@@ -759,7 +759,7 @@ namespace Hubix.Data.Migrations.Postgres
                     b.HasIndex("BodyHash")
                         .IsUnique();
 
-                    b.HasIndex("State", "NextAttemptAt");
+                    b.HasIndex("State", "Id");
 
                     b.ToTable("InboxEvents", (string)null);
                 });

@@ -248,7 +248,7 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasIndex("Phone", "Id");
 
-                    b.HasIndex("State", "NextAttemptAt");
+                    b.HasIndex("State", "Id");
 
                     b.ToTable("ConversationTurns", (string)null);
                 });
@@ -728,7 +728,7 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasIndex("BodyHash")
                         .IsUnique();
 
-                    b.HasIndex("State", "NextAttemptAt");
+                    b.HasIndex("State", "Id");
 
                     b.ToTable("InboxEvents", (string)null);
                 });

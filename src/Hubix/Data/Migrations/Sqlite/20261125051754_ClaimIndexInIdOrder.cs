@@ -1,0 +1,54 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Hubix.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class ClaimIndexInIdOrder : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_InboxEvents_State_NextAttemptAt",
+                table: "InboxEvents");
+
+            migrationBuilder.DropIndex(
+                name: "IX_ConversationTurns_State_NextAttemptAt",
+                table: "ConversationTurns");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_InboxEvents_State_Id",
+                table: "InboxEvents",
+                columns: new[] { "State", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_State_Id",
+                table: "ConversationTurns",
+                columns: new[] { "State", "Id" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_InboxEvents_State_Id",
+                table: "InboxEvents");
+
+            migrationBuilder.DropIndex(
+                name: "IX_ConversationTurns_State_Id",
+                table: "ConversationTurns");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_InboxEvents_State_NextAttemptAt",
+                table: "InboxEvents",
+                columns: new[] { "State", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationTurns_State_NextAttemptAt",
+                table: "ConversationTurns",
+                columns: new[] { "State", "NextAttemptAt" });
+        }
+    }
+}
