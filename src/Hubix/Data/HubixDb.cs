@@ -53,7 +53,7 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
     // SQLite has one write lock per file. Writers of this process that would collide queue here, in memory,
     // instead of in SQLite's busy handler, which sleeps 1 to 100 ms per retry (the ingest profile in
     // BENCHMARKS.md found 71% of syscall time there). PostgreSQL locks rows and needs no gate.
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly WriteGate _writeGate = new();
 
     public DatabaseProvider Provider { get; }
     public string ConnectionString { get; }
@@ -67,16 +67,12 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
     /// On SQLite, waits until no other hot-path writer of this process is writing, and holds that until disposed.
     /// On PostgreSQL it returns at once. Hold it only around a short write transaction, and never take it twice.
     /// </summary>
-    public async ValueTask<IDisposable> EnterWriteAsync(CancellationToken ct)
-    {
-        if (_dataSource is not null)
-        {
-            return NoGate.Instance;
-        }
-
-        await _writeGate.WaitAsync(ct);
-        return new GateRelease(_writeGate);
-    }
+    /// <param name="urgent">
+    /// Goes ahead of every waiting non-urgent writer. Only the webhook intake is urgent: Meta waits for its 200,
+    /// and while the intake waits behind workers, the webhooks that carry users' taps queue up at Meta.
+    /// </param>
+    public ValueTask<IDisposable> EnterWriteAsync(CancellationToken ct, bool urgent = false) =>
+        _dataSource is not null ? ValueTask.FromResult<IDisposable>(NoGate.Instance) : _writeGate.EnterAsync(urgent, ct);
 
     private sealed class NoGate : IDisposable
     {
@@ -84,19 +80,6 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
 
         public void Dispose()
         {
-        }
-    }
-
-    private sealed class GateRelease(SemaphoreSlim gate) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                gate.Release();
-            }
         }
     }
 
@@ -151,5 +134,86 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>An async mutex with two queues: urgent waiters are served before any normal waiter, each queue in order.</summary>
+internal sealed class WriteGate
+{
+    private readonly Lock _lock = new();
+    private readonly LinkedList<TaskCompletionSource<IDisposable>> _urgent = new();
+    private readonly LinkedList<TaskCompletionSource<IDisposable>> _normal = new();
+    private bool _held;
+
+    public ValueTask<IDisposable> EnterAsync(bool urgent, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        TaskCompletionSource<IDisposable> waiter;
+        LinkedListNode<TaskCompletionSource<IDisposable>> node;
+        lock (_lock)
+        {
+            if (!_held)
+            {
+                _held = true;
+                return ValueTask.FromResult<IDisposable>(new Release(this));
+            }
+
+            waiter = new TaskCompletionSource<IDisposable>(TaskCreationOptions.RunContinuationsAsynchronously);
+            node = (urgent ? _urgent : _normal).AddLast(waiter);
+        }
+
+        if (ct.CanBeCanceled)
+        {
+            var registration = ct.Register(() =>
+            {
+                lock (_lock)
+                {
+                    if (node.List is null)
+                    {
+                        return; // already handed the gate
+                    }
+
+                    node.List.Remove(node);
+                }
+
+                waiter.TrySetCanceled(ct);
+            });
+            _ = waiter.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return new ValueTask<IDisposable>(waiter.Task);
+    }
+
+    private void Exit()
+    {
+        TaskCompletionSource<IDisposable>? next;
+        lock (_lock)
+        {
+            var queue = _urgent.Count > 0 ? _urgent : _normal.Count > 0 ? _normal : null;
+            if (queue is null)
+            {
+                _held = false;
+                return;
+            }
+
+            next = queue.First!.Value;
+            queue.RemoveFirst();
+        }
+
+        // Still held: ownership passes straight to the next waiter.
+        next.SetResult(new Release(this));
+    }
+
+    private sealed class Release(WriteGate gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Exit();
+            }
+        }
     }
 }

@@ -23,6 +23,14 @@ public sealed class InboxEvent
     public required string BodyHash { get; set; }
 
     public required byte[] Body { get; set; }
+
+    /// <summary>
+    /// 0 when the body carries users' messages (a tap, a text), 1 otherwise (statuses, account events). The worker
+    /// takes 0 first: an advisor waiting for a pack matters more than a delivery tick, and statuses apply in any
+    /// order (monotonic, see StatusSql). Humans send few messages, so statuses are delayed, never starved.
+    /// </summary>
+    public int Priority { get; set; }
+
     public InboxState State { get; set; }
     public int Attempts { get; set; }
     public DateTime NextAttemptAt { get; set; }
@@ -40,10 +48,10 @@ internal sealed class InboxEventConfiguration : IEntityTypeConfiguration<InboxEv
     {
         b.ToTable("InboxEvents");
         b.HasIndex(x => x.BodyHash).IsUnique();
-        // The lease claim (LeaseClaim) takes the oldest due rows: State = 0 ORDER BY Id LIMIT n walks this index in order
-        // and stops after n. An index on (State, NextAttemptAt) made it read and sort every pending row on each claim,
-        // quadratic under a backlog (the ingest profile in BENCHMARKS.md).
-        b.HasIndex(x => new { x.State, x.Id });
+        // The lease claim (LeaseClaim) takes the first due rows: State = 0 ORDER BY Priority, Id LIMIT n walks this index
+        // in order and stops after n. An index on (State, NextAttemptAt) made it read and sort every pending row on
+        // each claim, quadratic under a backlog (the ingest profile in BENCHMARKS.md).
+        b.HasIndex(x => new { x.State, x.Priority, x.Id });
         b.Property(x => x.BodyHash).HasMaxLength(64);
     }
 }

@@ -102,7 +102,7 @@ public sealed class InboxWorker(
         var now = time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenConnectionAsync(ct);
         using var gate = await db.EnterWriteAsync(ct);
-        await using var cmd = LeaseClaim.Command(connection, db, "InboxEvents", "\"Body\", \"Attempts\"", now, _options.Lease, _options.BatchSize);
+        await using var cmd = LeaseClaim.Command(connection, db, "InboxEvents", "\"Body\", \"Attempts\"", now, _options.Lease, _options.BatchSize, "\"Priority\", \"Id\"");
         var rows = new List<ClaimedRow>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

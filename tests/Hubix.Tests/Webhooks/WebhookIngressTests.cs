@@ -91,6 +91,42 @@ public class WebhookIngressTests
         Assert.Equal(InboxState.Done, (await ctx2.Set<InboxEvent>().SingleAsync(Ct)).State);
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_tap_stored_behind_a_backlog_of_statuses_is_processed_before_them(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var statuses = Enumerable.Range(0, 5)
+            .Select(i => Fixtures.Read("status-delivered.json").Replace("\"id\": \"wamid.", $"\"id\": \"wamid.backlog{i}", StringComparison.Ordinal)).ToList();
+        await using (var first = await HubixTestHost.StartAsync(database, configure: WithoutInboxWorker))
+        {
+            foreach (var body in statuses)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await first.PostWebhookAsync(body)).StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.OK, (await first.PostWebhookAsync(Fixtures.Read("inbound-template-quick-reply-button.json"))).StatusCode);
+        }
+
+        // One row per batch, so the order of processing is the order of the interactions' ids.
+        await using var second = await HubixTestHost.StartAsync(database, ["--Hubix:Inbox:BatchSize=1"]);
+        await using var ctx = second.Db.CreateDbContext();
+        await HubixTestHost.EventuallyAsync(
+            async () => await ctx.Set<InboxEvent>().AllAsync(e => e.State == InboxState.Done, Ct), "the backlog to be processed");
+        var order = await ctx.Set<Interaction>().OrderBy(i => i.Id).Select(i => i.Direction).ToListAsync(Ct);
+        Assert.Equal(6, order.Count);
+        Assert.Equal("in", order[0]);
+        Assert.All(order.Skip(1), d => Assert.Equal("status", d));
+        Assert.Equal(1, await ctx.Set<InboxEvent>().CountAsync(e => e.Priority == 0, Ct));
+    }
+
+    private static void WithoutInboxWorker(Microsoft.AspNetCore.Builder.WebApplicationBuilder b)
+    {
+        var worker = b.Services.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
+            && d.ImplementationFactory is not null && d.ImplementationFactory.Method.ToString()!.Contains("InboxWorker", StringComparison.Ordinal));
+        b.Services.Remove(worker);
+    }
+
     public static TheoryData<string, string, HttpStatusCode> BadInputs => new()
     {
         { "empty body", "", HttpStatusCode.BadRequest },

@@ -745,6 +745,9 @@ namespace Hubix.Data.Migrations.Postgres
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
                     b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -759,7 +762,7 @@ namespace Hubix.Data.Migrations.Postgres
                     b.HasIndex("BodyHash")
                         .IsUnique();
 
-                    b.HasIndex("State", "Id");
+                    b.HasIndex("State", "Priority", "Id");
 
                     b.ToTable("InboxEvents", (string)null);
                 });

@@ -714,6 +714,9 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("TEXT");
 
@@ -728,7 +731,7 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasIndex("BodyHash")
                         .IsUnique();
 
-                    b.HasIndex("State", "Id");
+                    b.HasIndex("State", "Priority", "Id");
 
                     b.ToTable("InboxEvents", (string)null);
                 });

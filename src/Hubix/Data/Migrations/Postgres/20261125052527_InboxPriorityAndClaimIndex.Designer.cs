@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Hubix.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHubixDbContext))]
-    [Migration("20261125051756_ClaimIndexInIdOrder")]
-    partial class ClaimIndexInIdOrder
+    [Migration("20261125052527_InboxPriorityAndClaimIndex")]
+    partial class InboxPriorityAndClaimIndex
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -748,6 +748,9 @@ namespace Hubix.Data.Migrations.Postgres
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
                     b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -762,7 +765,7 @@ namespace Hubix.Data.Migrations.Postgres
                     b.HasIndex("BodyHash")
                         .IsUnique();
 
-                    b.HasIndex("State", "Id");
+                    b.HasIndex("State", "Priority", "Id");
 
                     b.ToTable("InboxEvents", (string)null);
                 });

@@ -5,7 +5,7 @@
 namespace Hubix.Data.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class ClaimIndexInIdOrder : Migration
+    public partial class InboxPriorityAndClaimIndex : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -18,10 +18,17 @@ namespace Hubix.Data.Migrations.Postgres
                 name: "IX_ConversationTurns_State_NextAttemptAt",
                 table: "ConversationTurns");
 
-            migrationBuilder.CreateIndex(
-                name: "IX_InboxEvents_State_Id",
+            migrationBuilder.AddColumn<int>(
+                name: "Priority",
                 table: "InboxEvents",
-                columns: new[] { "State", "Id" });
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_InboxEvents_State_Priority_Id",
+                table: "InboxEvents",
+                columns: new[] { "State", "Priority", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_ConversationTurns_State_Id",
@@ -33,12 +40,16 @@ namespace Hubix.Data.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropIndex(
-                name: "IX_InboxEvents_State_Id",
+                name: "IX_InboxEvents_State_Priority_Id",
                 table: "InboxEvents");
 
             migrationBuilder.DropIndex(
                 name: "IX_ConversationTurns_State_Id",
                 table: "ConversationTurns");
+
+            migrationBuilder.DropColumn(
+                name: "Priority",
+                table: "InboxEvents");
 
             migrationBuilder.CreateIndex(
                 name: "IX_InboxEvents_State_NextAttemptAt",

@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Hubix.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHubixDbContext))]
-    [Migration("20261125051754_ClaimIndexInIdOrder")]
-    partial class ClaimIndexInIdOrder
+    [Migration("20261125052524_InboxPriorityAndClaimIndex")]
+    partial class InboxPriorityAndClaimIndex
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -717,6 +717,9 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("ProcessedAt")
                         .HasColumnType("TEXT");
 
@@ -731,7 +734,7 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasIndex("BodyHash")
                         .IsUnique();
 
-                    b.HasIndex("State", "Id");
+                    b.HasIndex("State", "Priority", "Id");
 
                     b.ToTable("InboxEvents", (string)null);
                 });
