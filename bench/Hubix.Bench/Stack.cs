@@ -188,6 +188,26 @@ public sealed class Stack : IAsyncDisposable
             Utc(r, 8), Utc(r, 9), Utc(r, 10), r.IsDBNull(11) ? null : r.GetString(11), r.IsDBNull(12) ? null : r.GetString(12)),
         ct);
 
+    /// <summary>When hubix stored the first webhook body carrying a message from each phone (hubix's own clock).</summary>
+    public async Task<Dictionary<string, DateTime>> FirstInboundReceivedAsync(CancellationToken ct)
+    {
+        var received = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        // Priority 0: the bodies that carry users' messages (hubix marks them when it stores them).
+        var rows = await _db.QueryAsync("SELECT \"Body\", \"ReceivedAt\" FROM \"InboxEvents\" WHERE \"Priority\" = 0", r => ((byte[])r.GetValue(0), Utc(r, 1)!.Value), ct);
+        foreach (var (body, at) in rows)
+        {
+            foreach (var m in global::Hubix.WhatsApp.Webhooks.WebhookParser.Parse(body).Events.OfType<global::Hubix.WhatsApp.Webhooks.InboundMessage>())
+            {
+                if (m.From is { } from && (!received.TryGetValue(from, out var seen) || at < seen))
+                {
+                    received[from] = at;
+                }
+            }
+        }
+
+        return received;
+    }
+
     private static DateTime? Utc(System.Data.Common.DbDataReader r, int i) =>
         r.IsDBNull(i) ? null : DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc);
 
