@@ -49,7 +49,16 @@ public static class HubixCli
                 return ConfigError(problems);
             }
 
-            await HubixServer.StartAsync(app, ct);
+            try
+            {
+                await HubixServer.StartAsync(app, ct);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                // A feature's own option checks (ValidateOnStart): same answer as the check above, not a stack trace.
+                return ConfigError(ex.Failures.Select(f => f + " Set it in appsettings.json, as an environment variable (':' becomes '__') or as --Key=VALUE.").ToList());
+            }
+
             await app.WaitForShutdownAsync(ct);
             return 0;
         });

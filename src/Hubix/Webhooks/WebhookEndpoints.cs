@@ -16,7 +16,11 @@ public static class WebhookEndpoints
 
     public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<InboxOptions>().BindConfiguration("Hubix:Inbox");
+        builder.Services.AddOptions<InboxOptions>().BindConfiguration("Hubix:Inbox")
+            .Validate(o => o.BatchSize is >= 1 and <= 5000, "Hubix:Inbox:BatchSize must be between 1 and 5000.")
+            .Validate(o => o.MaxAttempts >= 1 && o.Lease > TimeSpan.Zero && o.IdlePoll > TimeSpan.Zero,
+                "Hubix:Inbox:MaxAttempts must be at least 1, and Hubix:Inbox:Lease and Hubix:Inbox:IdlePoll positive.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<InboxSignal>();
         builder.Services.AddSingleton<WebhookCounters>();
         builder.Services.AddSingleton<InboxWriter>();

@@ -56,4 +56,31 @@ public class ConfigurationTests
         Assert.Contains("Hubix:WhatsApp:AppSecret is required", stderr, StringComparison.Ordinal);
         Assert.Contains("Hubix:AdminApiKey is required", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_feature_option_out_of_range_exits_2_and_names_it()
+    {
+        var dir = Directory.CreateTempSubdirectory("hubix-config-").FullName;
+        var start = new ProcessStartInfo("dotnet",
+        [
+            Path.Combine(AppContext.BaseDirectory, "hubix.dll"), "serve", "--urls=http://127.0.0.1:0",
+            "--Hubix:WhatsApp:AppSecret=s", "--Hubix:WhatsApp:VerifyToken=v", "--Hubix:WhatsApp:AccessToken=a",
+            "--Hubix:WhatsApp:PhoneNumberId=1", "--Hubix:AdminApiKey=" + new string('k', 40), "--Hubix:Inbox:BatchSize=0",
+            "--ConnectionStrings:Hubix=Data Source=" + Path.Combine(dir, "hubix.db"),
+        ])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = dir,
+        };
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await stdout;
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("Hubix:Inbox:BatchSize must be between 1 and 5000.", stderr, StringComparison.Ordinal);
+    }
 }
