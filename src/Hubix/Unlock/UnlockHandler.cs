@@ -49,18 +49,12 @@ public sealed class UnlockHandler(
             case null:
                 return;
             case TextCommandKind.Stop:
-                if (ConsentLedger.Change(db, advisor, AdvisorStatus.OptedOut, "keyword", Truncate(m.Payload ?? m.Text, 100), at, batch.Now))
-                {
-                    await ReplyAsync(batch, advisor.Phone, Options.OptOutReply, "consent:" + m.MessageId, at, ct);
-                }
-
+                var stopped = ConsentLedger.Change(db, advisor, AdvisorStatus.OptedOut, "keyword", Truncate(m.Payload ?? m.Text, 100), at, batch.Now);
+                await ReplyAsync(batch, advisor.Phone, stopped ? Options.OptOutReply : Options.AlreadyOptedOutReply, "consent:" + m.MessageId, at, ct);
                 return;
             case TextCommandKind.Start:
-                if (ConsentLedger.Change(db, advisor, AdvisorStatus.Active, "keyword", Truncate(m.Payload ?? m.Text, 100), at, batch.Now))
-                {
-                    await ReplyAsync(batch, advisor.Phone, Options.OptInReply, "consent:" + m.MessageId, at, ct);
-                }
-
+                var started = ConsentLedger.Change(db, advisor, AdvisorStatus.Active, "keyword", Truncate(m.Payload ?? m.Text, 100), at, batch.Now);
+                await ReplyAsync(batch, advisor.Phone, started ? Options.OptInReply : Options.AlreadyOptedInReply, "consent:" + m.MessageId, at, ct);
                 return;
             case TextCommandKind.Unlock:
                 await UnlockAsync(batch, m, advisor, scope!, date, packId, at, ct);

@@ -32,6 +32,12 @@ public sealed class UnlockOptions
 
     public string OptInReply { get; set; } = "Welcome back! You will receive the daily content message again. Reply STOP to unsubscribe.";
 
+    /// <summary>STOP from someone already unsubscribed: confirmed, not ignored (they cannot tell it took effect otherwise).</summary>
+    public string AlreadyOptedOutReply { get; set; } = "You are already unsubscribed from the daily content message. Reply START to subscribe again.";
+
+    /// <summary>START from someone already subscribed (e.g. they never stopped): confirmed, not ignored.</summary>
+    public string AlreadyOptedInReply { get; set; } = "You are already subscribed to the daily content message. Reply STOP to unsubscribe.";
+
     /// <summary>{max} is the cap.</summary>
     public string CapReply { get; set; } = "You have already received this content {max} times today. Please scroll up in this chat to find it.";
 

@@ -180,7 +180,12 @@ public class UnlockTests
         var events = await host.Admin.GetFromJsonAsync<List<AdvisorEndpoints.ConsentDto>>($"/api/advisors/{Priya}/consent", Ct);
         Assert.Equal([("opted_out", "keyword"), ("active", "keyword"), ("opted_out", "keyword"), ("active", "user_preferences")],
             events!.Select(e => (e.Status, e.Source)));
-        Assert.Equal(3, (await OutboxAsync(host, "system")).Count); // STOP, START, Band Karo confirmed; बंद करो was already stopped
+        // Every keyword is answered: STOP, START and Band Karo changed the state; बंद करो says it was already stopped.
+        var replies = await OutboxAsync(host, "system");
+        Assert.Equal(4, replies.Count);
+        Assert.Single(replies, r => r.Payload.Contains("already unsubscribed", StringComparison.Ordinal));
+        await PostAsync(host, Text(Priya, "wamid.s5", at.AddSeconds(20), "START")); // active again since "resume"
+        Assert.Single(await OutboxAsync(host, "system"), r => r.Payload.Contains("already subscribed", StringComparison.Ordinal));
 
         await PostAsync(host, UserPreferences(Priya, "stop"));
         var advisor = await WithDbAsync(host, c => c.Set<Advisor>().SingleAsync(Ct));
