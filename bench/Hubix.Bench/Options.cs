@@ -31,6 +31,8 @@ public sealed class Options
           --keep               keep the temp directory (database, logs) for inspection
           --repo DIR           repository root (default: found from the working directory)
           --hubix-arg X        extra configuration for hubix serve, repeatable (e.g. --hubix-arg --Hubix:Delivery:Concurrency=512)
+          --hubix-bin PATH     run this hubix executable (hubix serve and hubix sandbox) instead of src/Hubix/bin/Release
+                               (e.g. a `dotnet publish -r linux-x64` output, which is what deploy/README.md ships)
         """;
 
     public required string Scenario { get; init; }
@@ -49,6 +51,9 @@ public sealed class Options
     public required string Repo { get; init; }
     public IReadOnlyList<string> HubixExtra { get; init; } = [];
 
+    /// <summary>A hubix executable to run instead of the Release build output (e.g. a ReadyToRun publish).</summary>
+    public string? HubixBinary { get; init; }
+
     /// <summary>The original arguments after the scenario name, for the "command to reproduce" column.</summary>
     public required string CommandLine { get; init; }
 
@@ -65,7 +70,7 @@ public sealed class Options
         int? seconds = null, concurrency = null, advisors = null, timeout = null;
         int warmup = 3, killEvery = 20, seed = 1;
         double mps = 1000, tapWindow = 10;
-        string? postgres = null, repo = null;
+        string? postgres = null, repo = null, hubixBinary = null;
         bool record = true, keep = false;
         var hubixExtra = new List<string>();
         for (var i = 1; i < args.Length; i++)
@@ -104,6 +109,7 @@ public sealed class Options
                 case "--keep": keep = true; break;
                 case "--repo": repo = Next(); break;
                 case "--hubix-arg": hubixExtra.Add(Next()); break;
+                case "--hubix-bin": hubixBinary = Path.GetFullPath(Next()); break;
                 default: throw new ArgumentException($"unknown option '{a}'");
             }
         }
@@ -117,7 +123,7 @@ public sealed class Options
         {
             Scenario = scenario, Seconds = seconds, Warmup = warmup, Concurrency = concurrency, Advisors = advisors, Mps = mps,
             TapWindow = tapWindow, KillEvery = killEvery, Timeout = timeout, Postgres = postgres, Seed = seed, Record = record,
-            Keep = keep, Repo = repo, HubixExtra = hubixExtra,
+            Keep = keep, Repo = repo, HubixExtra = hubixExtra, HubixBinary = hubixBinary,
             CommandLine = "dotnet run -c Release --project bench/Hubix.Bench -- " + string.Join(' ', shown),
         };
     }

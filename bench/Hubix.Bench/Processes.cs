@@ -73,7 +73,7 @@ public sealed class HubixBinary
 
     public static async Task<HubixBinary> FindAsync(Options options, CancellationToken ct)
     {
-        var path = System.IO.Path.Combine(options.Repo, "src", "Hubix", "bin", BuildInfo.Configuration, "net10.0", "hubix");
+        var path = options.HubixBinary ?? System.IO.Path.Combine(options.Repo, "src", "Hubix", "bin", BuildInfo.Configuration, "net10.0", "hubix");
         if (!File.Exists(path))
         {
             throw new InvalidOperationException($"{path} is missing; build it: dotnet build -c {BuildInfo.Configuration} src/Hubix");
