@@ -14,6 +14,12 @@ public sealed class InboxOptions
     public int MaxAttempts { get; set; } = 8;
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long processed webhook bodies are kept (their events stay as interactions); zero keeps them forever.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often <see cref="InboxCleanup"/> deletes what is past <see cref="Retention"/>.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>

@@ -20,6 +20,8 @@ public static class WebhookEndpoints
             .Validate(o => o.BatchSize is >= 1 and <= 5000, "Hubix:Inbox:BatchSize must be between 1 and 5000.")
             .Validate(o => o.MaxAttempts >= 1 && o.Lease > TimeSpan.Zero && o.IdlePoll > TimeSpan.Zero,
                 "Hubix:Inbox:MaxAttempts must be at least 1, and Hubix:Inbox:Lease and Hubix:Inbox:IdlePoll positive.")
+            .Validate(o => o.Retention >= TimeSpan.Zero && o.CleanupInterval > TimeSpan.Zero && o.CleanupInterval <= TimeSpan.FromDays(1),
+                "Hubix:Inbox:Retention must be zero (keep forever) or positive, and Hubix:Inbox:CleanupInterval between 00:00:00.001 and 1.00:00:00.")
             .ValidateOnStart();
         builder.Services.AddSingleton<InboxSignal>();
         builder.Services.AddSingleton<WebhookCounters>();
@@ -27,6 +29,8 @@ public static class WebhookEndpoints
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxWriter>());
         builder.Services.AddSingleton<InboxWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxWorker>());
+        builder.Services.AddSingleton<InboxCleanup>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxCleanup>());
         return builder;
     }
 
