@@ -55,8 +55,7 @@ public static class HubixCli
             }
             catch (Microsoft.Extensions.Options.OptionsValidationException ex)
             {
-                // A feature's own option checks (ValidateOnStart): same answer as the check above, not a stack trace.
-                return ConfigError(ex.Failures.Select(f => f + " Set it in appsettings.json, as an environment variable (':' becomes '__') or as --Key=VALUE.").ToList());
+                return OptionsError(ex);
             }
 
             await app.WaitForShutdownAsync(ct);
@@ -147,6 +146,10 @@ public static class HubixCli
     }
 
     private static readonly System.Text.Json.JsonSerializerOptions ReportJson = new(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>A feature's own option checks (ValidateOnStart) get the same answer as the configuration check, not a stack trace.</summary>
+    internal static int OptionsError(Microsoft.Extensions.Options.OptionsValidationException ex) =>
+        ConfigError(ex.Failures.Select(f => f + " Set it in appsettings.json, as an environment variable (':' becomes '__') or as --Key=VALUE.").ToList());
 
     internal static int ConfigError(IReadOnlyList<string> problems)
     {

@@ -71,7 +71,15 @@ internal static class SandboxCommands
             var sandboxConfig = new ConfigurationBuilder().AddInMemoryCollection(server.Configuration.AsEnumerable()).Build();
             await using var sandbox = SandboxApp.Create(sandboxConfig, sandboxUrl);
             await sandbox.StartAsync(ct);
-            await HubixServer.StartAsync(server, ct);
+            try
+            {
+                await HubixServer.StartAsync(server, ct);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                return HubixCli.OptionsError(ex);
+            }
+
             await DemoSetup.RunAsync(server, result.GetValue(sendNow), ct);
 
             Console.WriteLine($"""
