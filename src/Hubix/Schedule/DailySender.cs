@@ -232,7 +232,11 @@ public sealed class DailySender(
         run.Reasons = reasonsJson;
         run.Note = note is { Length: > 1024 } ? note[..1024] : note;
         run.FinishedAt = time.GetUtcNow().UtcDateTime;
-        await context.SaveChangesAsync(ct);
+        using (await db.EnterWriteAsync(ct))
+        {
+            await context.SaveChangesAsync(ct);
+        }
+
         if (enqueued > 0 || reasons.Count > 0)
         {
             logger.LogInformation("Daily run {RunId} ({Trigger}): {Enqueued} enqueued, {Skipped} skipped, reasons {Reasons}", run.Id, request.Trigger, enqueued, skipped, run.Reasons);
@@ -261,6 +265,9 @@ public sealed class DailySender(
             await using var context = db.CreateDbContext();
             try
             {
+                // Read-then-write in one transaction: on SQLite it must hold the write gate from the start, or a
+                // dispatcher commit between its read and its first write would fail it (a stale snapshot cannot write).
+                using var gate = await db.EnterWriteAsync(ct);
                 await using var tx = await context.Database.BeginTransactionAsync(ct);
                 var done = await ExistingAsync(context, chunk.Select(c => c.Date).Distinct().ToList(), ct);
                 var fresh = chunk.Where(c => !done.Contains((c.Advisor.Id, c.Date))).ToList();
@@ -306,7 +313,11 @@ public sealed class DailySender(
                 {
                     AdvisorId = c.Advisor.Id, Phone = c.Advisor.Phone, LocalDate = c.Date, State = DailySendState.Skipped, Reason = reason, CreatedAt = now,
                 }));
-                await context.SaveChangesAsync(ct);
+                using (await db.EnterWriteAsync(ct))
+                {
+                    await context.SaveChangesAsync(ct);
+                }
+
                 return fresh.Count;
             }
             catch (DbUpdateException) when (attempt < 2)

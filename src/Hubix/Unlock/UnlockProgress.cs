@@ -164,6 +164,7 @@ public sealed class UnlockProgress(HubixDb db, LiveFeed feed, TimeProvider time,
         var changed = unlocks.Where(u => u.State != before[u.Id].State).ToList();
         if (context.ChangeTracker.HasChanges())
         {
+            using var gate = await db.EnterWriteAsync(ct); // in a tap storm this runs many times a second beside the intake
             await context.SaveChangesAsync(ct);
         }
 
