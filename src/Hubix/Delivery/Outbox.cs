@@ -69,6 +69,7 @@ public static class Outbox
                 GroupKey = r.GroupKey,
                 Position = r.Position,
                 Purpose = r.Purpose,
+                Priority = r.Position == 0 && r.Purpose != "daily" ? 0 : 1,
                 State = OutboxState.Queued,
                 CreatedAt = now,
                 NextAttemptAt = now,

@@ -46,6 +46,13 @@ public sealed class OutboxMessage
     /// <summary>Why we send it: daily, unlock, agent, operator, system.</summary>
     public string Purpose { get; set; } = "system";
 
+    /// <summary>
+    /// 0 for the first message someone is waiting on (a pack's first item, a reply), 1 for the rest (daily templates, a
+    /// pack's later items). The dispatcher claims 0 first, so in a burst of taps each advisor's first item goes out
+    /// within the second while the packs' remainders and the templates share what is left of the rate limit.
+    /// </summary>
+    public int Priority { get; set; }
+
     public OutboxState State { get; set; }
     public int Attempts { get; set; }
     public DateTime CreatedAt { get; set; }
@@ -72,7 +79,8 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.ToTable("OutboxMessages");
         b.HasIndex(x => x.IdempotencyKey).IsUnique();
         b.HasIndex(x => x.WaMessageId).IsUnique();
-        b.HasIndex(x => new { x.State, x.NextAttemptAt });
+        // The claim walks due rows in (Priority, NextAttemptAt, Id) order and stops at its limit.
+        b.HasIndex(x => new { x.State, x.Priority, x.NextAttemptAt });
         b.HasIndex(x => new { x.GroupKey, x.Position });
         b.HasIndex(x => new { x.Recipient, x.Id });
         b.Property(x => x.IdempotencyKey).HasMaxLength(300);

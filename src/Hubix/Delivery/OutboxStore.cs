@@ -65,7 +65,7 @@ internal sealed class OutboxStore(HubixDb db)
             "SELECT o.\"Id\" FROM \"OutboxMessages\" o WHERE o.\"State\" = 0 AND o.\"NextAttemptAt\" <= @now AND (" +
             "o.\"GroupKey\" IS NULL OR (o.\"ExpiresAt\" IS NOT NULL AND o.\"ExpiresAt\" <= @now) OR NOT EXISTS (" +
             "SELECT 1 FROM \"OutboxMessages\" p WHERE p.\"GroupKey\" = o.\"GroupKey\" AND p.\"Position\" < o.\"Position\" AND p.\"State\" IN (0, 1))) " +
-            "ORDER BY o.\"NextAttemptAt\", o.\"Id\" LIMIT @limit" + lockClause + ") " +
+            "ORDER BY o.\"Priority\", o.\"NextAttemptAt\", o.\"Id\" LIMIT @limit" + lockClause + ") " +
             "RETURNING \"Id\", \"Recipient\", \"Kind\", \"Payload\", \"Attempts\", \"ExpiresAt\", \"GroupKey\", \"Position\", \"Purpose\", " +
             "CASE WHEN \"GroupKey\" IS NOT NULL AND EXISTS (SELECT 1 FROM \"OutboxMessages\" f WHERE f.\"GroupKey\" = \"OutboxMessages\".\"GroupKey\" " +
             "AND f.\"Position\" < \"OutboxMessages\".\"Position\" AND f.\"State\" = 9) THEN 1 ELSE 0 END";

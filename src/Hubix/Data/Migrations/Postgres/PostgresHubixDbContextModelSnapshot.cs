@@ -457,6 +457,9 @@ namespace Hubix.Data.Migrations.Postgres
                     b.Property<int>("Position")
                         .HasColumnType("integer");
 
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Purpose")
                         .IsRequired()
                         .HasColumnType("text");
@@ -490,7 +493,7 @@ namespace Hubix.Data.Migrations.Postgres
 
                     b.HasIndex("Recipient", "Id");
 
-                    b.HasIndex("State", "NextAttemptAt");
+                    b.HasIndex("State", "Priority", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });

@@ -436,6 +436,9 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.Property<int>("Position")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Purpose")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -469,7 +472,7 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasIndex("Recipient", "Id");
 
-                    b.HasIndex("State", "NextAttemptAt");
+                    b.HasIndex("State", "Priority", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });
