@@ -109,13 +109,19 @@ public sealed class Options
                 case "--keep": keep = true; break;
                 case "--repo": repo = Next(); break;
                 case "--hubix-arg": hubixExtra.Add(Next()); break;
-                case "--hubix-bin": hubixBinary = Path.GetFullPath(Next()); break;
+                case "--hubix-bin": hubixBinary = Next(); break;
                 default: throw new ArgumentException($"unknown option '{a}'");
             }
         }
 
         repo ??= FindRepo(Directory.GetCurrentDirectory()) ?? FindRepo(AppContext.BaseDirectory)
             ?? throw new ArgumentException("could not find the repository root (Hubix.slnx); pass --repo");
+
+        // `dotnet run --project` runs in the project folder, so a relative --hubix-bin is taken from the repository root.
+        if (hubixBinary is not null && !Path.IsPathRooted(hubixBinary))
+        {
+            hubixBinary = Path.GetFullPath(Path.Combine(repo, hubixBinary));
+        }
 
         // The reproduce command never shows the connection string (it may hold a password).
         var shown = args.Select((s, i) => i > 0 && args[i - 1] == "--postgres" ? "<connstring>" : s);
