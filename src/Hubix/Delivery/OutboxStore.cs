@@ -59,16 +59,20 @@ internal sealed class OutboxStore(HubixDb db)
         await using var connection = await db.OpenConnectionAsync(ct);
         using var gate = await db.EnterWriteAsync(ct);
         await using var cmd = connection.CreateCommand();
+        // "State" + 0 in the group subqueries: a group has a handful of rows, found by (GroupKey, Position). Without the
+        // + 0, PostgreSQL with young statistics (a table that grew from empty in the last minute, not yet analyzed)
+        // combined that lookup with the State index, reading 17,000 index entries per candidate row: 1.8 to 2.4 s per
+        // claim in the PostgreSQL clickstorm, 3.6 ms with it (EXPLAIN ANALYZE, same data; BENCHMARKS.md).
         var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
         cmd.CommandText =
             "UPDATE \"OutboxMessages\" SET \"State\" = 1, \"LeaseUntil\" = @lease WHERE \"Id\" IN (" +
             "SELECT o.\"Id\" FROM \"OutboxMessages\" o WHERE o.\"State\" = 0 AND o.\"NextAttemptAt\" <= @now AND (" +
             "o.\"GroupKey\" IS NULL OR (o.\"ExpiresAt\" IS NOT NULL AND o.\"ExpiresAt\" <= @now) OR NOT EXISTS (" +
-            "SELECT 1 FROM \"OutboxMessages\" p WHERE p.\"GroupKey\" = o.\"GroupKey\" AND p.\"Position\" < o.\"Position\" AND p.\"State\" IN (0, 1))) " +
+            "SELECT 1 FROM \"OutboxMessages\" p WHERE p.\"GroupKey\" = o.\"GroupKey\" AND p.\"Position\" < o.\"Position\" AND p.\"State\" + 0 IN (0, 1))) " +
             "ORDER BY o.\"Priority\", o.\"NextAttemptAt\", o.\"Id\" LIMIT @limit" + lockClause + ") " +
             "RETURNING \"Id\", \"Recipient\", \"Kind\", \"Payload\", \"Attempts\", \"ExpiresAt\", \"GroupKey\", \"Position\", \"Purpose\", " +
             "CASE WHEN \"GroupKey\" IS NOT NULL AND EXISTS (SELECT 1 FROM \"OutboxMessages\" f WHERE f.\"GroupKey\" = \"OutboxMessages\".\"GroupKey\" " +
-            "AND f.\"Position\" < \"OutboxMessages\".\"Position\" AND f.\"State\" = 9) THEN 1 ELSE 0 END";
+            "AND f.\"Position\" < \"OutboxMessages\".\"Position\" AND f.\"State\" + 0 = 9) THEN 1 ELSE 0 END";
         cmd.AddParameter("@lease", leaseUntil);
         cmd.AddParameter("@now", now);
         cmd.AddParameter("@limit", limit);
