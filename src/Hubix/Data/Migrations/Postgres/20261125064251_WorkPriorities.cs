@@ -5,11 +5,15 @@
 namespace Hubix.Data.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class InboxPriorityAndClaimIndex : Migration
+    public partial class WorkPriorities : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_OutboxMessages_State_NextAttemptAt",
+                table: "OutboxMessages");
+
             migrationBuilder.DropIndex(
                 name: "IX_InboxEvents_State_NextAttemptAt",
                 table: "InboxEvents");
@@ -20,10 +24,22 @@ namespace Hubix.Data.Migrations.Postgres
 
             migrationBuilder.AddColumn<int>(
                 name: "Priority",
+                table: "OutboxMessages",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<int>(
+                name: "Priority",
                 table: "InboxEvents",
                 type: "integer",
                 nullable: false,
                 defaultValue: 0);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_State_Priority_NextAttemptAt",
+                table: "OutboxMessages",
+                columns: new[] { "State", "Priority", "NextAttemptAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_InboxEvents_State_Priority_Id",
@@ -40,6 +56,10 @@ namespace Hubix.Data.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropIndex(
+                name: "IX_OutboxMessages_State_Priority_NextAttemptAt",
+                table: "OutboxMessages");
+
+            migrationBuilder.DropIndex(
                 name: "IX_InboxEvents_State_Priority_Id",
                 table: "InboxEvents");
 
@@ -49,7 +69,16 @@ namespace Hubix.Data.Migrations.Postgres
 
             migrationBuilder.DropColumn(
                 name: "Priority",
+                table: "OutboxMessages");
+
+            migrationBuilder.DropColumn(
+                name: "Priority",
                 table: "InboxEvents");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_State_NextAttemptAt",
+                table: "OutboxMessages",
+                columns: new[] { "State", "NextAttemptAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_InboxEvents_State_NextAttemptAt",
