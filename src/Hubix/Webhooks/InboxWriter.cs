@@ -21,13 +21,14 @@ public sealed class InboxWriter(HubixDb db, InboxSignal signal, TimeProvider tim
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private sealed record Pending(byte[] Body, string Hash, TaskCompletionSource Committed);
+    private sealed record Pending(byte[] Body, string Hash, int Priority, TaskCompletionSource Committed);
 
     /// <summary>Returns once the body is committed; throws if it could not be (the caller answers 503 and Meta retries).</summary>
     public async Task AppendAsync(byte[] body, CancellationToken ct)
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(body));
-        var pending = new Pending(body, hash, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Hash and priority on the request thread: the writer holds the write gate while it builds its batch.
+        var pending = new Pending(body, hash, PriorityOf(body), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, ct);
         await pending.Committed.Task.WaitAsync(ct);
     }
@@ -133,7 +134,7 @@ public sealed class InboxWriter(HubixDb db, InboxSignal signal, TimeProvider tim
                 sql.Append(',');
             }
 
-            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"(@now,@h{i},@b{i},{PriorityOf(batch[i].Body)},0,0,@now)");
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"(@now,@h{i},@b{i},{batch[i].Priority},0,0,@now)");
             cmd.AddParameter("@h" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), batch[i].Hash);
             cmd.AddParameter("@b" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), batch[i].Body);
         }
