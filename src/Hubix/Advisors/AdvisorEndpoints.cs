@@ -1,5 +1,4 @@
 using Hubix.Data;
-using Hubix.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

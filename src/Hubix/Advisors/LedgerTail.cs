@@ -29,7 +29,7 @@ public abstract class LedgerTail<T>(HubixDb db, TimeProvider time, ILogger logge
 
     protected abstract long IdOf(T row);
 
-    /// <summary>Announces one new row; must not throw (<see cref="Dashboard.LiveFeed.Publish"/> never does).</summary>
+    /// <summary>Announces one new row; must not throw (<see cref="Kernel.LiveFeed.Publish"/> never does).</summary>
     protected abstract void Announce(T row);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -1,6 +1,6 @@
 using Hubix.Agent;
 using Hubix.Dashboard;
-using Hubix.Unlock;
+using Hubix.DailyPack;
 using Hubix.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,5 +1,5 @@
 using Hubix.Advisors;
-using Hubix.Unlock;
+using Hubix.DailyPack;
 using Hubix.Webhooks;
 using Hubix.WhatsApp.Webhooks;
 using Microsoft.EntityFrameworkCore;
@@ -121,4 +121,4 @@ internal sealed class AgentInboxHandler(AgentSignal signal) : IInboxHandler
 }
 
 /// <summary>Wakes the <see cref="AgentWorker"/> after a pending turn was committed.</summary>
-public sealed class AgentSignal : Hosting.WakeSignal;
+public sealed class AgentSignal : Kernel.WakeSignal;

@@ -2,7 +2,7 @@ using Hubix.Advisors;
 using Hubix.Dashboard;
 using Hubix.Data;
 using Hubix.Delivery;
-using Hubix.Unlock;
+using Hubix.DailyPack;
 using Hubix.Webhooks;
 using Hubix.WhatsApp.Messages;
 using Microsoft.EntityFrameworkCore;

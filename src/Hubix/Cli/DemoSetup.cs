@@ -1,4 +1,4 @@
-using Hubix.Schedule;
+using Hubix.DailyPack;
 
 namespace Hubix.Cli;
 

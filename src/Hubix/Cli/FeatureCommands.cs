@@ -4,7 +4,7 @@ using Hubix.Advisors;
 using Hubix.Content;
 using Hubix.Data;
 using Hubix.Hosting;
-using Hubix.Schedule;
+using Hubix.DailyPack;
 using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.Cli;

@@ -116,7 +116,7 @@ public static class HubixCli
             DateOnly day;
             if (dateText is null)
             {
-                day = Dashboard.LocalDay.Today(TimeProvider.System, zone);
+                day = LocalDay.Today(TimeProvider.System, zone);
             }
             else if (!DateOnly.TryParseExact(dateText, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out day))
             {
@@ -125,9 +125,9 @@ public static class HubixCli
             }
 
             await using var db = DataExtensions.CreateDb(config);
-            var report = await new Reports.DailyReportService(db, []).BuildAsync(day, zone, options.TimeZone, ct);
+            var report = await new Dashboard.DailyReportService(db, []).BuildAsync(day, zone, options.TimeZone, ct);
             var text = fmt == "csv"
-                ? Reports.DailyReportService.ToCsv(report)
+                ? Dashboard.DailyReportService.ToCsv(report)
                 : System.Text.Json.JsonSerializer.Serialize(report, ReportJson);
             var path = result.GetValue(output);
             if (path is null)

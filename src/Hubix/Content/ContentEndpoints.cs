@@ -1,6 +1,5 @@
 using System.Globalization;
 using Hubix.Data;
-using Hubix.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

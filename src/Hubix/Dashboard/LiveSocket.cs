@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using Hubix.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Hubix.Dashboard;

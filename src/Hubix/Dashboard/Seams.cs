@@ -52,7 +52,7 @@ public interface ITimelineContributor
 /// <summary>Overrides a report row's pack state (or anything else) from a feature's table.</summary>
 public interface IDailyReportContributor
 {
-    Task ContributeAsync(HubixDbContext db, DateOnly date, TimeZoneInfo zone, IReadOnlyDictionary<string, Reports.DailyReportRow> rowsByPhone, CancellationToken ct);
+    Task ContributeAsync(HubixDbContext db, DateOnly date, TimeZoneInfo zone, IReadOnlyDictionary<string, DailyReportRow> rowsByPhone, CancellationToken ct);
 }
 
 /// <summary>Result of <see cref="IUnlockResender.ResendAsync"/>.</summary>
@@ -87,14 +87,3 @@ public sealed record DailyRunState(
 
 public sealed record DailyRunSkip(string Phone, string Reason);
 
-/// <summary>Local days in a time zone, as UTC ranges.</summary>
-public static class LocalDay
-{
-    public static DateOnly Of(DateTime utc, TimeZoneInfo zone) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone));
-
-    public static DateTime StartUtc(DateOnly date, TimeZoneInfo zone) =>
-        TimeZoneInfo.ConvertTimeToUtc(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified), zone);
-
-    public static DateOnly Today(TimeProvider time, TimeZoneInfo zone) => Of(time.GetUtcNow().UtcDateTime, zone);
-}

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
 using Hubix.Data;
-using Hubix.Hosting;
 using Hubix.WhatsApp.Client;
 using Hubix.WhatsApp.Messages;
 using Microsoft.Extensions.Options;

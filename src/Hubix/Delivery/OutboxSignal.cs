@@ -5,4 +5,4 @@ namespace Hubix.Delivery;
 /// commit (in an inbox handler: <c>batch.AfterCommit(signal.Notify)</c>). Without it the dispatcher still finds the
 /// row within <see cref="DeliveryOptions.IdlePoll"/>. Inbox batches that added outbox rows notify on their own.
 /// </summary>
-public sealed class OutboxSignal : Hosting.WakeSignal;
+public sealed class OutboxSignal : Kernel.WakeSignal;

@@ -2,8 +2,7 @@ using Hubix.Advisors;
 using Hubix.Content;
 using Hubix.Dashboard;
 using Hubix.Data;
-using Hubix.Schedule;
-using Hubix.Unlock;
+using Hubix.DailyPack;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 

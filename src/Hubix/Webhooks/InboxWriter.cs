@@ -148,4 +148,4 @@ public sealed class InboxWriter(HubixDb db, InboxSignal signal, TimeProvider tim
 }
 
 /// <summary>Wakes the inbox worker as soon as something was committed, so it need not poll fast.</summary>
-public sealed class InboxSignal : Hosting.WakeSignal;
+public sealed class InboxSignal : Kernel.WakeSignal;

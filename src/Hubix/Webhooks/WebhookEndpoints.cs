@@ -1,6 +1,5 @@
 using System.Text;
 using Hubix.Data;
-using Hubix.Hosting;
 using Hubix.WhatsApp.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Hubix.Advisors;
 using Hubix.Dashboard;
 using Hubix.Delivery;
-using Hubix.Reports;
 using Hubix.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Time.Testing;

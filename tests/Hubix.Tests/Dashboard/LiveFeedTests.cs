@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Hubix.Kernel;
 using Hubix.Dashboard;
 using Hubix.Tests.Infrastructure;
 

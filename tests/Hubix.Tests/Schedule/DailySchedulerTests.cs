@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Hubix.Schedule;
+using Hubix.DailyPack;
 using Hubix.Tests.Infrastructure;
 using Hubix.Tests.Unlock;
 using Microsoft.EntityFrameworkCore;

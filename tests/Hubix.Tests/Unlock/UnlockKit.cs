@@ -4,7 +4,7 @@ using Hubix.Advisors;
 using Hubix.Content;
 using Hubix.Data;
 using Hubix.Delivery;
-using Hubix.Schedule;
+using Hubix.DailyPack;
 using Hubix.Tests.Infrastructure;
 using Hubix.Webhooks;
 using Microsoft.EntityFrameworkCore;

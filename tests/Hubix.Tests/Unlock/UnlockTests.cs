@@ -1,9 +1,8 @@
 using System.Net.Http.Json;
 using Hubix.Advisors;
 using Hubix.Delivery;
-using Hubix.Schedule;
+using Hubix.DailyPack;
 using Hubix.Tests.Infrastructure;
-using Hubix.Unlock;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using static Hubix.Tests.Unlock.UnlockKit;

@@ -2,12 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hubix.Kernel;
 using Hubix.Dashboard;
 using Hubix.Delivery;
-using Hubix.Reports;
-using Hubix.Schedule;
+using Hubix.DailyPack;
 using Hubix.Tests.Infrastructure;
-using Hubix.Unlock;
 using Microsoft.EntityFrameworkCore;
 using static Hubix.Tests.Wiring.WiringKit;
 

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hubix.Kernel;
 using Hubix.Dashboard;
 using Hubix.Tests.Infrastructure;
 

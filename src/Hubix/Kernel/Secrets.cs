@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Hubix.Hosting;
+namespace Hubix.Kernel;
 
 internal static class Secrets
 {

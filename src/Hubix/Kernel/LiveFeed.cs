@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 
-namespace Hubix.Dashboard;
+namespace Hubix.Kernel;
 
 /// <summary>
 /// One event on the live feed, sent to every dashboard client as

@@ -7,7 +7,7 @@ using Hubix.Delivery;
 using Hubix.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
-namespace Hubix.Reports;
+namespace Hubix.Dashboard;
 
 /// <summary>One advisor on one local day. Times are UTC (ISO 8601 in CSV).</summary>
 /// <param name="PackState">none, in_progress, delivered, partial, failed (from the outbox's unlock messages; the Unlock feature may override).</param>

@@ -1,4 +1,4 @@
-namespace Hubix.Hosting;
+namespace Hubix.Kernel;
 
 /// <summary>
 /// Wakes a polling worker as soon as there is work: <see cref="Notify"/> after a commit, <see cref="WaitAsync"/> in

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Hubix.Schedule;
+namespace Hubix.DailyPack;
 
 public enum DailySendState
 {

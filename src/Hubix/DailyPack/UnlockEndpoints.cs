@@ -1,10 +1,9 @@
 using System.Globalization;
 using Hubix.Data;
-using Hubix.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
-namespace Hubix.Unlock;
+namespace Hubix.DailyPack;
 
 public static class UnlockEndpoints
 {

@@ -1,6 +1,6 @@
 using Hubix.WhatsApp.Client;
 
-namespace Hubix.Schedule;
+namespace Hubix.DailyPack;
 
 /// <summary>The answer to "may we send this template now?"; <see cref="Reason"/> is a short code for the run's counts.</summary>
 public sealed record TemplateCheck(bool Ok, string? Reason = null, string? Detail = null);

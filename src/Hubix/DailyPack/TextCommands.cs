@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Hubix.Unlock;
+namespace Hubix.DailyPack;
 
 public enum TextCommandKind
 {

@@ -7,7 +7,7 @@ using Hubix.Delivery;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Hubix.Unlock;
+namespace Hubix.DailyPack;
 
 /// <summary>
 /// <c>POST /api/unlocks/{id}/resend</c>: the items of a failed or partial pack that Meta never accepted (failed rows,

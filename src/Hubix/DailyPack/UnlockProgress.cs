@@ -4,7 +4,7 @@ using Hubix.Data;
 using Hubix.Delivery;
 using Microsoft.EntityFrameworkCore;
 
-namespace Hubix.Unlock;
+namespace Hubix.DailyPack;
 
 /// <summary>
 /// Keeps <see cref="UnlockRecord.State"/> current as the dispatcher works, instead of only when someone reads

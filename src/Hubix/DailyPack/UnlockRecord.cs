@@ -3,7 +3,7 @@ using Hubix.Delivery;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Hubix.Unlock;
+namespace Hubix.DailyPack;
 
 /// <summary>delivering → delivered (every item accepted by Meta), partial (some accepted, then one failed, e.g. window_expired), failed (none).</summary>
 public enum UnlockState

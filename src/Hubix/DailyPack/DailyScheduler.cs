@@ -1,7 +1,7 @@
 using Hubix.Content;
 using Microsoft.Extensions.Options;
 
-namespace Hubix.Schedule;
+namespace Hubix.DailyPack;
 
 /// <summary>
 /// Ticks on the injected clock (every <see cref="ScheduleOptions.Tick"/>, and once at start so a server that was

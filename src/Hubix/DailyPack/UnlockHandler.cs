@@ -3,14 +3,14 @@ using Hubix.Advisors;
 using Hubix.Content;
 using Hubix.Data;
 using Hubix.Delivery;
-using Hubix.Schedule;
+using Hubix.DailyPack;
 using Hubix.Webhooks;
 using Hubix.WhatsApp.Messages;
 using Hubix.WhatsApp.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Hubix.Unlock;
+namespace Hubix.DailyPack;
 
 /// <summary>
 /// Inbound messages from advisors: STOP/START, and taps (template quick reply, reply button, text trigger) that

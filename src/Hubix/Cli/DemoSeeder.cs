@@ -2,7 +2,7 @@ using Hubix.Advisors;
 using Hubix.Content;
 using Hubix.Data;
 
-namespace Hubix.Schedule;
+namespace Hubix.Cli;
 
 /// <summary>Five demo advisors and the sample library, re-dated so that the first sample day is today.</summary>
 public static class DemoSeeder

@@ -6,7 +6,7 @@ using Hubix.WhatsApp.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Hubix.Unlock;
+namespace Hubix.DailyPack;
 
 /// <summary>What <see cref="UnlockCommands.UnlockTodayAsync"/> did.</summary>
 public enum UnlockCommandOutcome

@@ -1,4 +1,4 @@
-namespace Hubix.Hosting;
+namespace Hubix.Kernel;
 
 /// <summary>Every <c>/api/*</c> route needs <c>Authorization: Bearer {Hubix:AdminApiKey}</c>.</summary>
 public static class AdminKey

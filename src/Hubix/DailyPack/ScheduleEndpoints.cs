@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using Hubix.Data;
-using Hubix.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
-namespace Hubix.Schedule;
+namespace Hubix.DailyPack;
 
 public static class ScheduleEndpoints
 {
@@ -17,7 +16,7 @@ public static class ScheduleEndpoints
             .Validate(o => o.Tick >= TimeSpan.FromSeconds(1), "Hubix:Schedule:Tick must be at least 1 second.")
             .ValidateOnStart();
         builder.Services.AddOptions<DailyTemplateOptions>().BindConfiguration(DailyTemplateOptions.Section)
-            .Validate(o => o.EffectiveButtons.All(b => Unlock.UnlockScopes.Prefixes.ContainsKey(b)),
+            .Validate(o => o.EffectiveButtons.All(b => DailyPack.UnlockScopes.Prefixes.ContainsKey(b)),
                 "Hubix:Templates:Daily:Buttons: each entry must be RETRIEVE_CONTENT, UNLOCK_IMAGES, UNLOCK_CONTENT or UNLOCK_UPDATES.")
             .ValidateOnStart();
         builder.Services.AddSingleton<ITemplateCatalog, CloudTemplateCatalog>();

@@ -4,12 +4,12 @@ using Hubix.Advisors;
 using Hubix.Content;
 using Hubix.Data;
 using Hubix.Delivery;
-using Hubix.Unlock;
+using Hubix.DailyPack;
 using Hubix.WhatsApp.Messages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Hubix.Schedule;
+namespace Hubix.DailyPack;
 
 /// <summary><c>Hubix:Schedule</c>.</summary>
 public sealed class ScheduleOptions

@@ -1,0 +1,68 @@
+using Hubix.WhatsApp.Client;
+using Microsoft.Extensions.Options;
+
+namespace Hubix.Kernel;
+
+/// <summary><c>Hubix:WhatsApp</c>: our business number on the Cloud API, and how fast we may talk to it.</summary>
+public sealed class WhatsAppOptions
+{
+    public const string Section = "Hubix:WhatsApp";
+
+    /// <summary>App secret: the HMAC key of <c>X-Hub-Signature-256</c>. Required.</summary>
+    public string AppSecret { get; set; } = "";
+
+    /// <summary>The token Meta echoes in the GET handshake. Required.</summary>
+    public string VerifyToken { get; set; } = "";
+
+    /// <summary>Bearer token for Graph calls. Required.</summary>
+    public string AccessToken { get; set; } = "";
+
+    /// <summary>Our business phone number id. Required.</summary>
+    public string PhoneNumberId { get; set; } = "";
+
+    /// <summary>WhatsApp Business Account id, used to list templates. Optional.</summary>
+    public string? BusinessAccountId { get; set; }
+
+    public string GraphBaseUrl { get; set; } = "https://graph.facebook.com";
+    public string ApiVersion { get; set; } = "v23.0";
+
+    /// <summary>Throughput budget of the number (Meta: 80 by default, up to 1,000).</summary>
+    public double MessagesPerSecond { get; set; } = 80;
+
+    /// <summary>Messages one recipient may get back to back before pacing to one per <see cref="PairInterval"/>.</summary>
+    public int PairBurst { get; set; } = 10;
+
+    /// <summary>Meta's pair rate: about one message per 6 s to the same user.</summary>
+    public TimeSpan PairInterval { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>Timeout of one Graph call.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+
+public static class WhatsAppConnection
+{
+    /// <summary>The typed Cloud API client, configured from <c>Hubix:WhatsApp</c>.</summary>
+    public static IHostApplicationBuilder AddWhatsAppClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHttpClient(nameof(WhatsAppCloudClient)).AddTypedClient<WhatsAppCloudClient>((http, sp) =>
+        {
+            var o = sp.GetRequiredService<IOptions<WhatsAppOptions>>().Value;
+            http.Timeout = o.RequestTimeout;
+            return new WhatsAppCloudClient(http, new WhatsAppClientOptions
+            {
+                GraphBaseUrl = o.GraphBaseUrl,
+                ApiVersion = o.ApiVersion,
+                AccessToken = o.AccessToken,
+                PhoneNumberId = o.PhoneNumberId,
+                BusinessAccountId = o.BusinessAccountId,
+            });
+        }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        {
+            // Enough parallel connections to reach 1,000 messages/s at Graph's latency.
+            MaxConnectionsPerServer = 256,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        });
+        return builder;
+    }
+}
