@@ -4,23 +4,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.Advisors;
 
+/// <summary>The advisors API: CRUD, CSV import, consent history, unknown senders.</summary>
 public static class AdvisorEndpoints
 {
-    public static IHostApplicationBuilder AddAdvisors(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<Webhooks.IInboxHandler, ConsentHandler>();
-
-        // Consent on the dashboard and the live feed, and 131050 send errors as opt-outs (AdvisorDashboardSeams.cs).
-        builder.Services.AddSingleton<Dashboard.IMetricsContributor, ConsentMetricsContributor>();
-        builder.Services.AddSingleton<Dashboard.ITimelineContributor, ConsentTimelineContributor>();
-        builder.Services.AddHostedService<ConsentFeed>();
-        builder.Services.AddSingleton<OptOutOnSendError>();
-        builder.Services.AddSingleton<Delivery.IDeliveryEvents>(sp => sp.GetRequiredService<OptOutOnSendError>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<OptOutOnSendError>());
-        return builder;
-    }
-
-    public static IEndpointRouteBuilder MapAdvisorEndpoints(this IEndpointRouteBuilder app)
+    internal static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/advisors").RequireAdminKey().WithTags("Advisors");
         api.MapGet("/", ListAsync).WithName("ListAdvisors");
@@ -31,7 +18,6 @@ public static class AdvisorEndpoints
         api.MapDelete("/{phone}", DeleteAsync).WithName("DeleteAdvisor");
         api.MapPost("/import", ImportAsync).WithName("ImportAdvisors").DisableAntiforgery();
         app.MapGroup("/api/unknown-senders").RequireAdminKey().WithTags("Advisors").MapGet("/", UnknownAsync).WithName("ListUnknownSenders");
-        return app;
     }
 
     public sealed record AdvisorDto(
@@ -108,10 +94,11 @@ public static class AdvisorEndpoints
 
     /// <summary>Changes the given fields; <c>status</c> (active / opted_out) is recorded in the consent ledger as source admin.</summary>
     private static async Task<Results<Ok<AdvisorDto>, NotFound, ProblemHttpResult>> PatchAsync(
-        string phone, AdvisorRequest body, HubixDb db, TimeProvider time, CancellationToken ct)
+        string phone, AdvisorRequest body, HubixDb db, ConsentService consent, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        await using var context = db.CreateDbContext();
+        await using var work = await UnitOfWork.BeginAsync(db, now, ct);
+        var context = work.Db;
         var normalised = AdvisorImport.NormalisePhone(phone, out _) ?? phone;
         var a = await context.Set<Advisor>().SingleOrDefaultAsync(x => x.Phone == normalised, ct);
         if (a is null)
@@ -151,10 +138,10 @@ public static class AdvisorEndpoints
         a.UpdatedAt = now;
         if (status is { } s)
         {
-            ConsentLedger.Change(context, a, s, "admin", "PATCH /api/advisors", now, now);
+            consent.Change(work, a, s, "admin", "PATCH /api/advisors", now);
         }
 
-        await context.SaveChangesAsync(ct);
+        await work.CommitAsync(ct);
         return TypedResults.Ok(a.ToDto());
     }
 

@@ -67,29 +67,3 @@ internal sealed class UnknownSenderConfiguration : IEntityTypeConfiguration<Unkn
         b.Property(x => x.ProfileName).HasMaxLength(256);
     }
 }
-
-/// <summary>Applies consent changes and writes the ledger; the caller saves.</summary>
-public static class ConsentLedger
-{
-    /// <summary>Sets the status and records the event; returns false (and records nothing) when it is unchanged.</summary>
-    public static bool Change(Data.HubixDbContext db, Advisor advisor, AdvisorStatus status, string source, string? detail, DateTime at, DateTime now)
-    {
-        if (advisor.Status == status)
-        {
-            return false;
-        }
-
-        advisor.Status = status;
-        advisor.UpdatedAt = now;
-        db.Add(new ConsentEvent
-        {
-            Advisor = advisor,
-            Phone = advisor.Phone,
-            At = at,
-            Status = status,
-            Source = source,
-            Detail = detail is { Length: > 512 } ? detail[..512] : detail,
-        });
-        return true;
-    }
-}

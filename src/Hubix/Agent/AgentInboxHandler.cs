@@ -1,8 +1,8 @@
 using Hubix.Advisors;
 using Hubix.DailyPack;
+using Hubix.Data;
 using Hubix.Webhooks;
 using Hubix.WhatsApp.Webhooks;
-using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.Agent;
 
@@ -12,19 +12,25 @@ namespace Hubix.Agent;
 /// inbox worker never waits for the model.
 /// </summary>
 /// <remarks>
-/// Not recorded: unknown or deleted senders (the unlock feature answers them), media, and taps on other
-/// buttons. Recorded but not answered: texts that <see cref="TextCommands"/> recognises (the unlock feature
-/// answers STOP/START and unlock triggers; one reply, not two) and messages while a hand-off is open.
+/// Not recorded: unknown or deleted senders (the Advisors feature answers them), media, and taps on other buttons.
+/// Recorded but not answered: consent keywords and unlock triggers (the Advisors and DailyPack features answer them;
+/// one reply, not two) and messages while a hand-off is open.
 /// </remarks>
 internal sealed class AgentInboxHandler(AgentSignal signal) : IInboxHandler
 {
-    public async Task HandleAsync(InboxBatch batch, WebhookEvent evt, Interaction record, CancellationToken ct)
+    public async Task HandleAsync(UnitOfWork work, IReadOnlyList<NewEvent> events, CancellationToken ct)
     {
-        if (evt is not InboundMessage m)
+        foreach (var (evt, _) in events)
         {
-            return;
+            if (evt is InboundMessage m)
+            {
+                await RecordAsync(work, m, ct);
+            }
         }
+    }
 
+    private async Task RecordAsync(UnitOfWork work, InboundMessage m, CancellationToken ct)
+    {
         string? text;
         string? buttonIntent = null;
         switch (m.Kind)
@@ -45,8 +51,7 @@ internal sealed class AgentInboxHandler(AgentSignal signal) : IInboxHandler
             return;
         }
 
-        var db = batch.Db;
-        var advisor = await FindAdvisorAsync(db, m, ct);
+        var advisor = await AdvisorLookup.FindAsync(work.Db, m, ct);
         if (advisor is null || advisor.DeletedAt is not null)
         {
             return;
@@ -60,18 +65,18 @@ internal sealed class AgentInboxHandler(AgentSignal signal) : IInboxHandler
             InboundWamid = m.MessageId,
             Kind = m.Kind,
             Text = Cut(text, 4096),
-            At = m.Timestamp?.UtcDateTime ?? batch.Now,
-            CreatedAt = batch.Now,
-            NextAttemptAt = batch.Now,
+            At = m.Timestamp?.UtcDateTime ?? work.Now,
+            CreatedAt = work.Now,
+            NextAttemptAt = work.Now,
             Intent = buttonIntent,
             Path = buttonIntent is null ? null : AgentPaths.Button,
         };
 
-        var command = buttonIntent is null ? TextCommands.Recognize(text) : TextCommands.Recognize(m.Payload) ?? TextCommands.Recognize(m.Text);
+        var command = buttonIntent is null ? CommandIntent(text) : CommandIntent(m.Payload) ?? CommandIntent(m.Text);
         if (command is not null)
         {
             turn.State = ConversationTurnState.Skipped;
-            turn.Intent = CommandIntent(command);
+            turn.Intent = command;
             turn.Path = "command";
             turn.Note = "text_command";
         }
@@ -83,39 +88,28 @@ internal sealed class AgentInboxHandler(AgentSignal signal) : IInboxHandler
         else
         {
             turn.State = ConversationTurnState.Pending;
-            batch.AfterCommit(signal.Notify);
+            work.AfterCommit(signal.Notify);
         }
 
-        db.Add(turn);
+        work.Db.Add(turn);
     }
 
-    internal static string CommandIntent(TextCommand command) => command.Kind switch
-    {
-        TextCommandKind.Stop => AgentIntents.OptOut,
-        TextCommandKind.Start => AgentIntents.OptIn,
-        TextCommandKind.Unlock => command.Scope switch
+    /// <summary>The intent of a text another feature acts on (a consent keyword, an unlock trigger), or null.</summary>
+    internal static string? CommandIntent(string? text) =>
+        ConsentKeywords.Recognize(text) switch
         {
-            UnlockScopes.Images => AgentIntents.UnlockImages,
-            UnlockScopes.Posts => AgentIntents.UnlockPosts,
-            UnlockScopes.Updates => AgentIntents.UnlockUpdates,
-            _ => AgentIntents.UnlockAll,
-        },
-        _ => AgentIntents.Unknown,
+            AdvisorStatus.OptedOut => AgentIntents.OptOut,
+            AdvisorStatus.Active => AgentIntents.OptIn,
+            _ => UnlockTriggers.Recognize(text) is { } scope ? IntentOf(scope) : null,
+        };
+
+    internal static string IntentOf(string scope) => scope switch
+    {
+        UnlockScopes.Images => AgentIntents.UnlockImages,
+        UnlockScopes.Posts => AgentIntents.UnlockPosts,
+        UnlockScopes.Updates => AgentIntents.UnlockUpdates,
+        _ => AgentIntents.UnlockAll,
     };
-
-    private static async Task<Advisor?> FindAdvisorAsync(Data.HubixDbContext db, InboundMessage m, CancellationToken ct)
-    {
-        if (m.From is not null)
-        {
-            var byPhone = await db.Set<Advisor>().SingleOrDefaultAsync(a => a.Phone == m.From, ct);
-            if (byPhone is not null)
-            {
-                return byPhone;
-            }
-        }
-
-        return m.UserId is null ? null : await db.Set<Advisor>().FirstOrDefaultAsync(a => a.UserId == m.UserId, ct);
-    }
 
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
 }

@@ -11,9 +11,9 @@ namespace Hubix.Agent;
 ///   "Llm": { "Endpoint": "http://127.0.0.1:11434/v1", "Model": "qwen2.5:1.5b", "Timeout": "00:00:01.5" } } }
 /// </code>
 /// </remarks>
-public sealed class AgentOptions
+public sealed class AgentOptions : IHubixOptions
 {
-    public const string Section = "Hubix:Agent";
+    public static string Section => "Hubix:Agent";
 
     /// <summary>The FAQ markdown file (format described at the top of <c>samples/faq.md</c>).</summary>
     public string FaqPath { get; set; } = "samples/faq.md";
@@ -45,6 +45,19 @@ public sealed class AgentOptions
 
     /// <summary>Optional generative model that writes answers from the retrieved passages.</summary>
     public AgentLlmOptions Llm { get; set; } = new();
+
+    public IEnumerable<string> Problems()
+    {
+        if (Llm.Timeout <= TimeSpan.Zero)
+        {
+            yield return "Hubix:Agent:Llm:Timeout must be positive.";
+        }
+
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
+        {
+            yield return "Hubix:Agent:TimeZone is not a known time zone.";
+        }
+    }
 }
 
 /// <summary>An OpenAI-compatible chat endpoint (Ollama: <c>http://127.0.0.1:11434/v1</c>).</summary>

@@ -11,10 +11,7 @@ public static class AgentServiceCollectionExtensions
     /// <summary>The agent's services without the start-up warm-up (tests, CLI).</summary>
     public static IServiceCollection AddAgentServices(this IServiceCollection services)
     {
-        services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section)
-            .Validate(o => o.Llm.Timeout > TimeSpan.Zero, "Hubix:Agent:Llm:Timeout must be positive.")
-            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "Hubix:Agent:TimeZone is not a known time zone.")
-            .ValidateOnStart();
+        services.AddHubixOptions<AgentOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AgentModel>();
         services.TryAddSingleton<IntentClassifier>();

@@ -1,5 +1,4 @@
 using Hubix.Advisors;
-using Hubix.Dashboard;
 using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.DailyPack;
@@ -11,9 +10,9 @@ using Microsoft.Extensions.Options;
 namespace Hubix.Agent;
 
 /// <summary>How the server runs conversations, bound from <c>Hubix:Agent:Conversation</c>.</summary>
-public sealed class AgentConversationOptions
+public sealed class AgentConversationOptions : IHubixOptions
 {
-    public const string Section = "Hubix:Agent:Conversation";
+    public static string Section => "Hubix:Agent:Conversation";
 
     /// <summary>Pending turns claimed per round.</summary>
     public int BatchSize { get; set; } = 20;
@@ -35,6 +34,14 @@ public sealed class AgentConversationOptions
 
     /// <summary>The customer-service window, from Meta's timestamp of the advisor's last message.</summary>
     public TimeSpan Window { get; set; } = TimeSpan.FromHours(24);
+
+    public IEnumerable<string> Problems()
+    {
+        if (BatchSize <= 0 || MaxAttempts <= 0 || Lease <= TimeSpan.Zero || IdlePoll <= TimeSpan.Zero || Window <= TimeSpan.Zero)
+        {
+            yield return "Hubix:Agent:Conversation: BatchSize, MaxAttempts, Lease, IdlePoll and Window must be positive.";
+        }
+    }
 }
 
 /// <summary>
@@ -53,10 +60,11 @@ public sealed partial class AgentWorker(
     HubixDb db,
     AgentEngine engine,
     AgentSignal signal,
-    OutboxSignal outboxSignal,
-    UnlockCommands unlock,
+    Outbox outbox,
+    UnlockService unlocks,
+    ConsentService consent,
     LiveFeed feed,
-    HubixMetrics metrics,
+    AgentMeter metrics,
     IOptions<AgentConversationOptions> options,
     TimeProvider time,
     ILogger<AgentWorker> logger) : BackgroundService
@@ -133,91 +141,48 @@ public sealed partial class AgentWorker(
         }
 
         var advisor = await context.Set<Advisor>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == turn.AdvisorId, ct);
-        var now = time.GetUtcNow().UtcDateTime;
-        if (advisor is null || advisor.DeletedAt is not null)
+        var windowEnd = (advisor?.LastInboundAt is { } l && l > turn.At ? l : turn.At) + Options.Window;
+        if (WhyNotAnswered(advisor, windowEnd, time.GetUtcNow().UtcDateTime) is { } skip)
         {
-            await FinishAsync(context, id, ConversationTurnState.Skipped, "advisor_gone", ct);
+            await FinishAsync(context, id, skip.State, skip.Note, ct);
             return;
         }
 
-        if (advisor.HandoffOpen)
-        {
-            await FinishAsync(context, id, ConversationTurnState.Silent, "handoff_open", ct);
-            return;
-        }
-
-        var lastInbound = advisor.LastInboundAt is { } l && l > turn.At ? l : turn.At;
-        var windowEnd = lastInbound + Options.Window;
-        if (now >= windowEnd)
-        {
-            await FinishAsync(context, id, ConversationTurnState.Expired, "window_closed", ct);
-            return;
-        }
-
-        var history = await HistoryAsync(context, turn, ct);
         var answer = await engine.AnswerAsync(
-            new AgentQuestion(turn.Text ?? "", advisor.Phone, history, advisor.Name) { Intent = turn.Kind == "button_reply" ? turn.Intent : null }, ct);
+            new AgentQuestion(turn.Text ?? "", advisor!.Phone, await HistoryAsync(context, turn, ct), advisor.Name) { Intent = turn.Kind == "button_reply" ? turn.Intent : null }, ct);
+        await RecordAnswerAsync(turn, answer, windowEnd, ct);
+    }
 
-        now = time.GetUtcNow().UtcDateTime;
-        using var gate = await db.EnterWriteAsync(ct);
-        await using var tx = await context.Database.BeginTransactionAsync(ct);
+    /// <summary>Why a pending turn gets no answer: the advisor is gone, a person has the conversation, or the window closed.</summary>
+    private static (ConversationTurnState State, string Note)? WhyNotAnswered(Advisor? advisor, DateTime windowEnd, DateTime now) =>
+        advisor is null || advisor.DeletedAt is not null ? (ConversationTurnState.Skipped, "advisor_gone")
+        : advisor.HandoffOpen ? (ConversationTurnState.Silent, "handoff_open")
+        : now >= windowEnd ? (ConversationTurnState.Expired, "window_closed")
+        : null;
+
+    /// <summary>
+    /// One unit of work: the turn marked answered (only if still pending: another replica whose lease ran out on us may
+    /// have done it), the intent's action, the reply turn and the reply in the outbox; then the live feed and the meter.
+    /// </summary>
+    private async Task RecordAnswerAsync(ConversationTurn turn, AgentAnswer answer, DateTime windowEnd, CancellationToken ct)
+    {
+        await using var work = await UnitOfWork.BeginAsync(db, time.GetUtcNow().UtcDateTime, ct);
+        var now = work.Now;
         var sources = answer.Sources.Count == 0 ? null : Cut(string.Join('\n', answer.Sources), 2000);
-        // Only a still-pending turn is answered: another replica (whose lease ran out on us) may have done it.
-        var claimed = await context.Set<ConversationTurn>().Where(t => t.Id == id && t.State == ConversationTurnState.Pending).ExecuteUpdateAsync(s => s
-            .SetProperty(t => t.State, ConversationTurnState.Answered)
-            .SetProperty(t => t.Intent, answer.Intent)
-            .SetProperty(t => t.Sources, sources)
-            .SetProperty(t => t.LatencyMs, answer.LatencyMs)
-            .SetProperty(t => t.Llm, answer.Llm)
-            .SetProperty(t => t.Path, turn.Kind == "button_reply" ? AgentPaths.Button : answer.Path)
-            .SetProperty(t => t.Attempts, t => t.Attempts + 1)
-            .SetProperty(t => t.LeaseUntil, (DateTime?)null), ct);
-        if (claimed == 0)
-        {
-            await tx.RollbackAsync(ct);
-            return;
-        }
+        var path = turn.Kind == "button_reply" ? AgentPaths.Button : answer.Path;
+        work.Guard(async (_, _, token) => await work.Db.Set<ConversationTurn>().Where(t => t.Id == turn.Id && t.State == ConversationTurnState.Pending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.State, ConversationTurnState.Answered)
+                .SetProperty(t => t.Intent, answer.Intent)
+                .SetProperty(t => t.Sources, sources)
+                .SetProperty(t => t.LatencyMs, answer.LatencyMs)
+                .SetProperty(t => t.Llm, answer.Llm)
+                .SetProperty(t => t.Path, path)
+                .SetProperty(t => t.Attempts, t => t.Attempts + 1)
+                .SetProperty(t => t.LeaseUntil, (DateTime?)null), token) > 0);
 
-        var tracked = await context.Set<Advisor>().SingleAsync(a => a.Id == advisor.Id, ct);
-        var batch = new InboxBatch(context, now);
-        var reply = answer.Reply;
-        var send = true;
-        string? note = null;
-        var handoffOpened = false;
-        switch (answer.Intent)
-        {
-            case AgentIntents.UnlockAll or AgentIntents.UnlockImages or AgentIntents.UnlockPosts or AgentIntents.UnlockUpdates:
-                var outcome = await unlock.UnlockTodayAsync(batch, tracked, Scope(answer.Intent), turn.InboundWamid, turn.At, ct);
-                note = "unlock:" + outcome.ToString().ToLowerInvariant();
-                switch (outcome)
-                {
-                    case UnlockCommandOutcome.Replied:
-                        send = false; // the unlock path said "no pack yet" or "already sent N times"
-                        break;
-                    case UnlockCommandOutcome.AlreadyOnItsWay:
-                        reply = "It is already on its way: it should arrive in a moment.";
-                        break;
-                    case UnlockCommandOutcome.NotReady:
-                        reply = "Sorry, today's content is not ready to send yet. Please try again in a few minutes.";
-                        break;
-                }
-
-                break;
-            case AgentIntents.OptOut:
-                note = ConsentLedger.Change(context, tracked, AdvisorStatus.OptedOut, "agent", turn.Text, turn.At, now) ? "opted_out" : "already_opted_out";
-                break;
-            case AgentIntents.OptIn:
-                note = ConsentLedger.Change(context, tracked, AdvisorStatus.Active, "agent", turn.Text, turn.At, now) ? "opted_in" : "already_active";
-                break;
-            case AgentIntents.Handoff:
-                tracked.HandoffOpen = true;
-                tracked.HandoffAt = now;
-                tracked.UpdatedAt = now;
-                handoffOpened = true;
-                note = "handoff_opened";
-                break;
-        }
-
+        var advisor = await work.Db.Set<Advisor>().SingleAsync(a => a.Id == turn.AdvisorId, ct);
+        var action = await ActAsync(work, advisor, turn, answer, ct);
         var replyTurn = new ConversationTurn
         {
             AdvisorId = advisor.Id,
@@ -225,7 +190,7 @@ public sealed partial class AgentWorker(
             Role = AgentTurn.AgentRole,
             InboundWamid = turn.InboundWamid,
             Kind = "none",
-            Text = send ? Cut(reply, 4096) : null,
+            Text = action.Reply is null ? null : Cut(action.Reply, 4096),
             At = now,
             CreatedAt = now,
             NextAttemptAt = now,
@@ -235,32 +200,88 @@ public sealed partial class AgentWorker(
             LatencyMs = answer.LatencyMs,
             QueuedAfterMs = (long)Math.Max(0, (now - turn.CreatedAt).TotalMilliseconds),
             Llm = answer.Llm,
-            Path = turn.Kind == "button_reply" ? AgentPaths.Button : answer.Path,
-            Note = note,
+            Path = path,
+            Note = action.Note,
         };
-        context.Add(replyTurn);
+        work.Db.Add(replyTurn);
 
         OutboxMessage? row = null;
-        if (send)
+        if (action.Reply is { } reply)
         {
             var message = ToMessage(advisor.Phone, reply, answer.Buttons);
             replyTurn.Kind = message.Type;
-            var added = await Outbox.EnqueueAsync(context, new OutboxRequest(message, "agent:" + turn.InboundWamid, "agent", ExpiresAt: windowEnd), now, ct);
+            var added = await outbox.EnqueueAsync(work, new OutboxRequest(message, "agent:" + turn.InboundWamid, OutboxPurpose.Agent, OutboxPriority.Waiting,
+                ExpiresAt: windowEnd), ct);
             row = added.Count > 0 ? added[0] : null;
+            if (row is not null)
+            {
+                // The outbox id is known once the rows are saved; the unit of work saves this change too.
+                work.Write((_, _, _) =>
+                {
+                    replyTurn.OutboxId = row.Id;
+                    return Task.CompletedTask;
+                });
+            }
         }
 
-        await context.SaveChangesAsync(ct);
-        if (row is not null)
+        work.AfterCommit(() => Announce(advisor.Phone, turn, answer, replyTurn, row, action.HandoffOpened, now));
+        if (await work.CommitAsync(ct))
         {
-            replyTurn.OutboxId = row.Id;
-            await context.SaveChangesAsync(ct);
+            LogAnswered(logger, turn.InboundWamid, advisor.Phone, answer.Intent, answer.Path, answer.LatencyMs);
         }
+    }
 
-        await tx.CommitAsync(ct);
+    /// <param name="Reply">What to send; null when the action already answered (the unlock said "no pack yet").</param>
+    private sealed record AgentAction(string? Reply, string? Note, bool HandoffOpened);
 
-        outboxSignal.Notify();
-        metrics.AgentLatency.Record(replyTurn.QueuedAfterMs.Value / 1000.0, new KeyValuePair<string, object?>("intent", answer.Intent));
-        feed.Publish(new LiveEvent("agent", now, advisor.Phone, new
+    /// <summary>What the intent does besides answering: unlock a pack, change consent, or hand the conversation to a person.</summary>
+    private async Task<AgentAction> ActAsync(UnitOfWork work, Advisor advisor, ConversationTurn turn, AgentAnswer answer, CancellationToken ct)
+    {
+        switch (answer.Intent)
+        {
+            case AgentIntents.UnlockAll or AgentIntents.UnlockImages or AgentIntents.UnlockPosts or AgentIntents.UnlockUpdates:
+                var result = await unlocks.UnlockAsync(work, advisor, new UnlockRequest(Scope(answer.Intent), turn.InboundWamid, "text", turn.At), ct);
+                var note = "unlock:" + NoteOf(result.Outcome);
+                return result.Outcome switch
+                {
+                    _ when result.Replied => new AgentAction(null, note, false),
+                    UnlockOutcome.AlreadyOnItsWay => new AgentAction("It is already on its way: it should arrive in a moment.", note, false),
+                    UnlockOutcome.NotReady => new AgentAction("Sorry, today's content is not ready to send yet. Please try again in a few minutes.", note, false),
+                    _ => new AgentAction(answer.Reply, note, false),
+                };
+            case AgentIntents.OptOut:
+                var stopped = consent.Change(work, advisor, AdvisorStatus.OptedOut, "agent", turn.Text, turn.At);
+                return new AgentAction(answer.Reply, stopped ? "opted_out" : "already_opted_out", false);
+            case AgentIntents.OptIn:
+                var started = consent.Change(work, advisor, AdvisorStatus.Active, "agent", turn.Text, turn.At);
+                return new AgentAction(answer.Reply, started ? "opted_in" : "already_active", false);
+            case AgentIntents.Handoff:
+                advisor.HandoffOpen = true;
+                advisor.HandoffAt = work.Now;
+                advisor.UpdatedAt = work.Now;
+                return new AgentAction(answer.Reply, "handoff_opened", true);
+            default:
+                return new AgentAction(answer.Reply, null, false);
+        }
+    }
+
+    private static string NoteOf(UnlockOutcome outcome) => outcome switch
+    {
+        UnlockOutcome.Queued => "queued",
+        UnlockOutcome.AlreadyOnItsWay => "already_on_its_way",
+        UnlockOutcome.LimitReached => "limit_reached",
+        UnlockOutcome.NoPack => "no_pack",
+        UnlockOutcome.NotReady => "not_ready",
+        UnlockOutcome.WindowClosed => "window_closed",
+        UnlockOutcome.NothingMissing => "nothing_missing",
+        UnlockOutcome.AdvisorGone => "advisor_gone",
+        _ => "unknown",
+    };
+
+    private void Announce(string phone, ConversationTurn turn, AgentAnswer answer, ConversationTurn replyTurn, OutboxMessage? row, bool handoffOpened, DateTime now)
+    {
+        metrics.AgentLatency.Record(replyTurn.QueuedAfterMs!.Value / 1000.0, new KeyValuePair<string, object?>("intent", answer.Intent));
+        feed.Publish(new LiveEvent("agent", now, phone, new
         {
             wamid = turn.InboundWamid,
             intent = answer.Intent,
@@ -268,14 +289,12 @@ public sealed partial class AgentWorker(
             latencyMs = Math.Round(answer.LatencyMs, 1),
             llm = answer.Llm,
             outboxId = row?.Id,
-            note,
+            note = replyTurn.Note,
         }));
         if (handoffOpened)
         {
-            feed.Publish(new LiveEvent("handoff", now, advisor.Phone, new { open = true, wamid = turn.InboundWamid }));
+            feed.Publish(new LiveEvent("handoff", now, phone, new { open = true, wamid = turn.InboundWamid }));
         }
-
-        LogAnswered(logger, turn.InboundWamid, advisor.Phone, answer.Intent, answer.Path, answer.LatencyMs);
     }
 
     private async Task<IReadOnlyList<AgentTurn>> HistoryAsync(HubixDbContext context, ConversationTurn turn, CancellationToken ct)

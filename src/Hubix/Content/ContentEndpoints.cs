@@ -5,23 +5,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.Content;
 
+/// <summary>The content API: import and list packs, and the media bytes for public links.</summary>
 public static class ContentEndpoints
 {
-    public static IHostApplicationBuilder AddContent(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<ContentOptions>().BindConfiguration(ContentOptions.Section);
-        builder.Services.AddSingleton<MediaUploader>();
-        return builder;
-    }
-
-    public static IEndpointRouteBuilder MapContentEndpoints(this IEndpointRouteBuilder app)
+    internal static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/packs").RequireAdminKey().WithTags("Content");
         api.MapPost("/", ImportAsync).WithName("ImportPack").DisableAntiforgery();
         api.MapGet("/", ListAsync).WithName("ListPacks");
         // Meta fetches media by link when an upload is not ready (Hubix:Content:PublicBaseUrl); content-addressed.
         app.MapGet("/media/{sha256}", GetMediaAsync).WithName("GetMedia").ExcludeFromDescription();
-        return app;
     }
 
     public sealed record PackItemDto(long Id, int Position, string Kind, string? Text, string? Caption, string? FileName, string? Url, string? MimeType, string? CloudMediaId);

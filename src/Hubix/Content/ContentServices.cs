@@ -8,9 +8,9 @@ using Microsoft.Extensions.Options;
 namespace Hubix.Content;
 
 /// <summary><c>Hubix:Content</c>.</summary>
-public sealed class ContentOptions
+public sealed class ContentOptions : IHubixOptions
 {
-    public const string Section = "Hubix:Content";
+    public static string Section => "Hubix:Content";
 
     /// <summary>Re-upload a media file when its Cloud API id is older than this (Meta keeps them 30 days).</summary>
     public TimeSpan MediaIdLifetime { get; set; } = TimeSpan.FromDays(29);
@@ -23,6 +23,24 @@ public sealed class ContentOptions
     /// succeeded yet is sent as a link to <c>{PublicBaseUrl}/media/{sha256}</c> instead of being skipped.
     /// </summary>
     public string? PublicBaseUrl { get; set; }
+
+    public IEnumerable<string> Problems()
+    {
+        if (MediaIdLifetime <= TimeSpan.Zero || MediaIdLifetime > TimeSpan.FromDays(30))
+        {
+            yield return "Hubix:Content:MediaIdLifetime must be positive and under Meta's 30 days (e.g. 29.00:00:00).";
+        }
+
+        if (UploadRetry < TimeSpan.Zero)
+        {
+            yield return "Hubix:Content:UploadRetry must not be negative.";
+        }
+
+        if (!string.IsNullOrWhiteSpace(PublicBaseUrl) && !Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out _))
+        {
+            yield return $"Hubix:Content:PublicBaseUrl '{PublicBaseUrl}' is not an absolute URL (e.g. https://hubix.example.com).";
+        }
+    }
 }
 
 /// <summary>

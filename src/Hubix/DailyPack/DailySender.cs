@@ -12,9 +12,9 @@ using Microsoft.Extensions.Options;
 namespace Hubix.DailyPack;
 
 /// <summary><c>Hubix:Schedule</c>.</summary>
-public sealed class ScheduleOptions
+public sealed class ScheduleOptions : IHubixOptions
 {
-    public const string Section = "Hubix:Schedule";
+    public static string Section => "Hubix:Schedule";
 
     /// <summary>Local time (in each advisor's zone) the daily template goes out. Default 05:00.</summary>
     public TimeSpan DailyAt { get; set; } = TimeSpan.FromHours(5);
@@ -27,12 +27,25 @@ public sealed class ScheduleOptions
 
     /// <summary>Turn the background scheduler off (send-daily still works).</summary>
     public bool Enabled { get; set; } = true;
+
+    public IEnumerable<string> Problems()
+    {
+        if (!(LatestAt > DailyAt && LatestAt <= TimeSpan.FromHours(24) && DailyAt >= TimeSpan.Zero))
+        {
+            yield return "Hubix:Schedule: DailyAt must be a time of day before LatestAt (e.g. 05:00 and 12:00).";
+        }
+
+        if (Tick < TimeSpan.FromSeconds(1))
+        {
+            yield return "Hubix:Schedule:Tick must be at least 1 second.";
+        }
+    }
 }
 
 /// <summary><c>Hubix:Templates:Daily</c>: the UTILITY template announcing the day's pack.</summary>
-public sealed class DailyTemplateOptions
+public sealed class DailyTemplateOptions : IHubixOptions
 {
-    public const string Section = "Hubix:Templates:Daily";
+    public static string Section => "Hubix:Templates:Daily";
 
     public string Name { get; set; } = "daily_content_ready_v1";
     public string Language { get; set; } = "en";
@@ -44,6 +57,14 @@ public sealed class DailyTemplateOptions
     public List<string> Buttons { get; set; } = [];
 
     public IReadOnlyList<string> EffectiveButtons => Buttons.Count == 0 ? ["RETRIEVE_CONTENT"] : Buttons;
+
+    public IEnumerable<string> Problems()
+    {
+        if (!EffectiveButtons.All(UnlockScopes.Prefixes.ContainsKey))
+        {
+            yield return "Hubix:Templates:Daily:Buttons: each entry must be RETRIEVE_CONTENT, UNLOCK_IMAGES, UNLOCK_CONTENT or UNLOCK_UPDATES.";
+        }
+    }
 }
 
 /// <summary>A request to send the daily template now.</summary>
@@ -65,8 +86,10 @@ public sealed record DailyRunResult(int Due, int Enqueued, int Skipped, IReadOnl
 /// </summary>
 public sealed class DailySender(
     HubixDb db,
+    Outbox outbox,
     ITemplateCatalog templates,
     MediaUploader uploader,
+    LiveFeed feed,
     IOptions<ScheduleOptions> schedule,
     IOptions<DailyTemplateOptions> template,
     TimeProvider time,
@@ -78,14 +101,64 @@ public sealed class DailySender(
 
     private sealed record Candidate(long Id, string Phone, string Name, string TimeZone, string Categories, AdvisorStatus Status);
 
+    /// <summary>Reason → count of advisors not sent to.</summary>
+    private sealed class Reasons : Dictionary<string, int>
+    {
+        public Reasons()
+            : base(StringComparer.Ordinal)
+        {
+        }
+
+        public void Tally(string reason, int n = 1) => this[reason] = this.GetValueOrDefault(reason) + n;
+    }
+
     public async Task<DailyRunResult> RunAsync(DailyRequest request, CancellationToken ct)
     {
         var started = time.GetUtcNow().UtcDateTime;
-        var o = schedule.Value;
-        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
-        void Count(string reason, int n = 1) => reasons[reason] = reasons.GetValueOrDefault(reason) + n;
-
+        var reasons = new Reasons();
         await using var context = db.CreateDbContext();
+        var advisors = await CandidatesAsync(context, request, reasons, ct);
+        var (due, late) = WhoIsDue(advisors, request, started, reasons);
+        await DropDoneAsync(context, request, due, late, reasons, ct);
+        if (due.Count == 0 && late.Count == 0 && (request.Trigger == "scheduler" || reasons.Count == 0))
+        {
+            return new DailyRunResult(0, 0, 0, reasons, null, []);
+        }
+
+        var (toSend, note) = await PreflightAsync(context, due, reasons, ct);
+        var planned = toSend.Select(s => new PlannedSend(s.Advisor.Phone, s.Date, s.Pack.Id, s.Pack.Category)).ToList();
+        if (request.DryRun)
+        {
+            if (late.Count > 0)
+            {
+                reasons.Tally("after_cutoff", late.Count);
+            }
+
+            return new DailyRunResult(due.Count + late.Count, 0, late.Count, reasons, note, planned);
+        }
+
+        var (enqueued, skipped) = await SendAsync(toSend, late, started, ct);
+        if (skipped > 0)
+        {
+            reasons.Tally("after_cutoff", skipped);
+        }
+
+        var run = new DailyRun
+        {
+            StartedAt = started, Trigger = request.Trigger, Due = due.Count + late.Count, Enqueued = enqueued, Skipped = skipped,
+            Reasons = JsonSerializer.Serialize(reasons, ScheduleJson.Default.DictionaryStringInt32), Note = note is { Length: > 1024 } ? note[..1024] : note,
+        };
+        if (!IsRepeatedFailure(request, run))
+        {
+            await RecordAsync(run, ct);
+        }
+
+        return new DailyRunResult(run.Due, enqueued, skipped, reasons, note, planned);
+    }
+
+    /// <summary>Advisors not deleted (one, when the request names a phone).</summary>
+    private static async Task<List<Candidate>> CandidatesAsync(HubixDbContext context, DailyRequest request, Reasons reasons, CancellationToken ct)
+    {
         var query = context.Set<Advisor>().AsNoTracking().Where(a => a.DeletedAt == null);
         if (request.Phone is not null)
         {
@@ -95,15 +168,22 @@ public sealed class DailySender(
         var advisors = await query.Select(a => new Candidate(a.Id, a.Phone, a.Name, a.TimeZone, a.Categories, a.Status)).ToListAsync(ct);
         if (request.Phone is not null && advisors.Count == 0)
         {
-            Count("unknown_advisor");
+            reasons.Tally("unknown_advisor");
         }
 
-        // Who is due: local time past DailyAt today (or forced); split those already past the cutoff.
+        return advisors;
+    }
+
+    /// <summary>Who is due: local time past DailyAt today (or forced), opted-in; split off those already past the cutoff.</summary>
+    private (List<(Candidate Advisor, DateOnly Date)> Due, List<(Candidate Advisor, DateOnly Date)> Late) WhoIsDue(
+        List<Candidate> advisors, DailyRequest request, DateTime now, Reasons reasons)
+    {
+        var o = schedule.Value;
         var due = new List<(Candidate Advisor, DateOnly Date)>();
         var late = new List<(Candidate Advisor, DateOnly Date)>();
         foreach (var a in advisors)
         {
-            var local = AdvisorClock.LocalNow(a.TimeZone, started);
+            var local = AdvisorClock.LocalNow(a.TimeZone, now);
             var date = request.Date ?? DateOnly.FromDateTime(local);
             if (!request.Force && request.Date is null && local.TimeOfDay < o.DailyAt)
             {
@@ -112,7 +192,7 @@ public sealed class DailySender(
 
             if (a.Status == AdvisorStatus.OptedOut)
             {
-                Count("opted_out");
+                reasons.Tally("opted_out");
                 continue;
             }
 
@@ -126,65 +206,68 @@ public sealed class DailySender(
             }
         }
 
-        // Drop those that already have their day (sent or skipped).
+        return (due, late);
+    }
+
+    /// <summary>Drops those that already have their day (sent or skipped).</summary>
+    private static async Task DropDoneAsync(
+        HubixDbContext context, DailyRequest request, List<(Candidate Advisor, DateOnly Date)> due, List<(Candidate Advisor, DateOnly Date)> late,
+        Reasons reasons, CancellationToken ct)
+    {
         var done = await ExistingAsync(context, due.Concat(late).Select(d => d.Date).Distinct().ToList(), ct);
         var alreadyDone = due.Count(d => done.Contains((d.Advisor.Id, d.Date)));
         if (alreadyDone > 0 && (request.Phone is not null || request.Trigger != "scheduler"))
         {
-            Count("already_sent", alreadyDone);
+            reasons.Tally("already_sent", alreadyDone);
         }
 
         due.RemoveAll(d => done.Contains((d.Advisor.Id, d.Date)));
         late.RemoveAll(d => done.Contains((d.Advisor.Id, d.Date)));
-        if (due.Count == 0 && late.Count == 0 && (request.Trigger == "scheduler" || reasons.Count == 0))
+    }
+
+    /// <summary>The template must be approved, and each advisor needs a pack with items; returns who can be sent to.</summary>
+    private async Task<(List<(Candidate Advisor, DateOnly Date, PackSummary Pack)> ToSend, string? Note)> PreflightAsync(
+        HubixDbContext context, List<(Candidate Advisor, DateOnly Date)> due, Reasons reasons, CancellationToken ct)
+    {
+        var toSend = new List<(Candidate Advisor, DateOnly Date, PackSummary Pack)>();
+        if (due.Count == 0)
         {
-            return new DailyRunResult(0, 0, 0, reasons, null, []);
+            return (toSend, null);
         }
 
-        string? note = null;
-        var toSend = new List<(Candidate Advisor, DateOnly Date, PackSummary Pack)>();
-        if (due.Count > 0)
+        var t = template.Value;
+        var check = await templates.CheckAsync(t.Name, t.Language, ct);
+        if (!check.Ok)
         {
-            var t = template.Value;
-            var check = await templates.CheckAsync(t.Name, t.Language, ct);
-            if (!check.Ok)
+            reasons.Tally(check.Reason ?? "template_unavailable", due.Count);
+            return (toSend, check.Detail);
+        }
+
+        var packs = await PackResolver.LoadAsync(context, due.Select(d => d.Date).Distinct().ToList(), ct);
+        foreach (var (a, date) in due)
+        {
+            var pack = packs.TryGetValue(date, out var list) ? PackResolver.Choose(list, a.Categories) : null;
+            if (pack is null)
             {
-                Count(check.Reason ?? "template_unavailable", due.Count);
-                note = check.Detail;
+                reasons.Tally("no_pack");
+            }
+            else if (pack.ItemCount == 0)
+            {
+                reasons.Tally("pack_empty");
             }
             else
             {
-                var packs = await PackResolver.LoadAsync(context, due.Select(d => d.Date).Distinct().ToList(), ct);
-                foreach (var (a, date) in due)
-                {
-                    var pack = packs.TryGetValue(date, out var list) ? PackResolver.Choose(list, a.Categories) : null;
-                    if (pack is null)
-                    {
-                        Count("no_pack");
-                    }
-                    else if (pack.ItemCount == 0)
-                    {
-                        Count("pack_empty");
-                    }
-                    else
-                    {
-                        toSend.Add((a, date, pack));
-                    }
-                }
+                toSend.Add((a, date, pack));
             }
         }
 
-        var planned = toSend.Select(s => new PlannedSend(s.Advisor.Phone, s.Date, s.Pack.Id, s.Pack.Category)).ToList();
-        if (request.DryRun)
-        {
-            if (late.Count > 0)
-            {
-                Count("after_cutoff", late.Count);
-            }
+        return (toSend, null);
+    }
 
-            return new DailyRunResult(due.Count + late.Count, 0, late.Count, reasons, note, planned);
-        }
-
+    /// <summary>Uploads the packs' media, then enqueues the templates and records the late ones as skipped, in chunks.</summary>
+    private async Task<(int Enqueued, int Skipped)> SendAsync(
+        List<(Candidate Advisor, DateOnly Date, PackSummary Pack)> toSend, List<(Candidate Advisor, DateOnly Date)> late, DateTime now, CancellationToken ct)
+    {
         // Upload media of the packs about to be announced, so taps find ids ready (network: here, never in the inbox).
         if (toSend.Count > 0)
         {
@@ -195,54 +278,56 @@ public sealed class DailySender(
         var enqueued = 0;
         foreach (var chunk in toSend.Chunk(ChunkSize))
         {
-            enqueued += await EnqueueChunkAsync(chunk, started, ct);
+            enqueued += await EnqueueChunkAsync(chunk, now, ct);
         }
 
         var skipped = 0;
         foreach (var chunk in late.Chunk(ChunkSize))
         {
-            skipped += await SkipChunkAsync(chunk.Select(c => (c.Advisor, c.Date)).ToList(), "after_cutoff", started, ct);
+            skipped += await SkipChunkAsync(chunk.Select(c => (c.Advisor, c.Date)).ToList(), "after_cutoff", now, ct);
         }
 
-        if (skipped > 0)
+        return (enqueued, skipped);
+    }
+
+    /// <summary>The same pre-flight failure every scheduler tick is one story: it is recorded once per 10 minutes.</summary>
+    private bool IsRepeatedFailure(DailyRequest request, DailyRun run)
+    {
+        if (request.Trigger != "scheduler" || run.Enqueued != 0 || run.Skipped != 0)
         {
-            Count("after_cutoff", skipped);
+            return false;
         }
 
-        var reasonsJson = JsonSerializer.Serialize(reasons, ScheduleJson.Default.DictionaryStringInt32);
-        if (request.Trigger == "scheduler" && enqueued == 0 && skipped == 0)
+        lock (_gate)
         {
-            // The same pre-flight failure every tick is one story: record it once per 10 minutes.
-            lock (_gate)
+            if (_lastFailure.Reasons == run.Reasons && run.StartedAt - _lastFailure.At < TimeSpan.FromMinutes(10))
             {
-                if (_lastFailure.Reasons == reasonsJson && started - _lastFailure.At < TimeSpan.FromMinutes(10))
-                {
-                    return new DailyRunResult(due.Count + late.Count, 0, 0, reasons, note, planned);
-                }
-
-                _lastFailure = (reasonsJson, started);
+                return true;
             }
-        }
 
-        var run = new DailyRun { StartedAt = started, Trigger = request.Trigger };
-        context.Add(run);
-        run.Due = due.Count + late.Count;
-        run.Enqueued = enqueued;
-        run.Skipped = skipped;
-        run.Reasons = reasonsJson;
-        run.Note = note is { Length: > 1024 } ? note[..1024] : note;
+            _lastFailure = (run.Reasons, run.StartedAt);
+            return false;
+        }
+    }
+
+    /// <summary>Stores the run and, when it queued or skipped anything or has reasons, announces it on the live feed.</summary>
+    private async Task RecordAsync(DailyRun run, CancellationToken ct)
+    {
         run.FinishedAt = time.GetUtcNow().UtcDateTime;
-        using (await db.EnterWriteAsync(ct))
+        await using var work = await UnitOfWork.BeginAsync(db, run.FinishedAt, ct);
+        work.Db.Add(run);
+        var reasons = JsonSerializer.Deserialize(run.Reasons, ScheduleJson.Default.DictionaryStringInt32) ?? [];
+        if (run.Enqueued > 0 || run.Skipped > 0 || reasons.Count > 0)
         {
-            await context.SaveChangesAsync(ct);
+            work.AfterCommit(() => feed.Publish(new LiveEvent("daily_run", run.FinishedAt, null, new
+            {
+                runId = run.Id, trigger = run.Trigger, startedAt = run.StartedAt, finishedAt = run.FinishedAt, due = run.Due, enqueued = run.Enqueued,
+                skipped = run.Skipped, reasons, note = run.Note,
+            })));
+            logger.LogInformation("Daily run ({Trigger}): {Enqueued} enqueued, {Skipped} skipped, reasons {Reasons}", run.Trigger, run.Enqueued, run.Skipped, run.Reasons);
         }
 
-        if (enqueued > 0 || reasons.Count > 0)
-        {
-            logger.LogInformation("Daily run {RunId} ({Trigger}): {Enqueued} enqueued, {Skipped} skipped, reasons {Reasons}", run.Id, request.Trigger, enqueued, skipped, run.Reasons);
-        }
-
-        return new DailyRunResult(run.Due, enqueued, skipped, reasons, note, planned);
+        await work.CommitAsync(ct);
     }
 
     private static async Task<HashSet<(long, DateOnly)>> ExistingAsync(HubixDbContext context, List<DateOnly> dates, CancellationToken ct)
@@ -256,41 +341,30 @@ public sealed class DailySender(
         return rows.Select(r => (r.AdvisorId, r.LocalDate)).ToHashSet();
     }
 
-    /// <summary>One transaction: DailySend rows and their templates. A concurrent scheduler that got there first makes the
+    /// <summary>One unit of work: DailySend rows and their templates. A concurrent scheduler that got there first makes the
     /// unique index fail; then we drop what it already did and try once more.</summary>
     private async Task<int> EnqueueChunkAsync(IReadOnlyList<(Candidate Advisor, DateOnly Date, PackSummary Pack)> chunk, DateTime now, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
-            await using var context = db.CreateDbContext();
+            await using var work = await UnitOfWork.BeginAsync(db, now, ct);
             try
             {
-                // Read-then-write in one transaction: on SQLite it must hold the write gate from the start, or a
-                // dispatcher commit between its read and its first write would fail it (a stale snapshot cannot write).
-                using var gate = await db.EnterWriteAsync(ct);
-                await using var tx = await context.Database.BeginTransactionAsync(ct);
-                var done = await ExistingAsync(context, chunk.Select(c => c.Date).Distinct().ToList(), ct);
+                var done = await ExistingAsync(work.Db, chunk.Select(c => c.Date).Distinct().ToList(), ct);
                 var fresh = chunk.Where(c => !done.Contains((c.Advisor.Id, c.Date))).ToList();
-                var t = template.Value;
                 var requests = new List<OutboxRequest>(fresh.Count);
                 foreach (var (a, date, pack) in fresh)
                 {
                     var key = OutboxKey(a.Phone, date);
-                    context.Add(new DailySend
+                    work.Db.Add(new DailySend
                     {
                         AdvisorId = a.Id, Phone = a.Phone, LocalDate = date, PackId = pack.Id, State = DailySendState.Queued, OutboxKey = key, CreatedAt = now,
                     });
-                    var message = OutboundMessage.Template(a.Phone, t.Name, t.Language,
-                        [CategoryLabel(pack.Category), ContentRender.FormatDate(date), string.IsNullOrWhiteSpace(pack.Description) ? "Today's content" : pack.Description],
-                        t.EffectiveButtons.Select(prefix => UnlockScopes.Payload(prefix, date, pack.Id)));
-                    var endOfDay = AdvisorClock.ToUtc(a.TimeZone, date.AddDays(1), TimeOnly.MinValue);
-                    var expires = endOfDay > now + TimeSpan.FromHours(1) ? endOfDay : now + TimeSpan.FromHours(12);
-                    requests.Add(new OutboxRequest(message, key, "daily", ExpiresAt: expires));
+                    requests.Add(TemplateRequest(a, date, pack, key, now));
                 }
 
-                await Outbox.EnqueueAsync(context, requests, now, ct);
-                await context.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
+                await outbox.EnqueueAsync(work, requests, ct);
+                await work.CommitAsync(ct);
                 return fresh.Count;
             }
             catch (DbUpdateException ex) when (attempt < 2)
@@ -300,24 +374,32 @@ public sealed class DailySender(
         }
     }
 
+    /// <summary>The template for one advisor and day; it expires at the end of their local day (at least an hour from now).</summary>
+    private OutboxRequest TemplateRequest(Candidate a, DateOnly date, PackSummary pack, string key, DateTime now)
+    {
+        var t = template.Value;
+        var message = OutboundMessage.Template(a.Phone, t.Name, t.Language,
+            [CategoryLabel(pack.Category), ContentRender.FormatDate(date), string.IsNullOrWhiteSpace(pack.Description) ? "Today's content" : pack.Description],
+            t.EffectiveButtons.Select(prefix => UnlockScopes.Payload(prefix, date, pack.Id)));
+        var endOfDay = AdvisorClock.ToUtc(a.TimeZone, date.AddDays(1), TimeOnly.MinValue);
+        var expires = endOfDay > now + TimeSpan.FromHours(1) ? endOfDay : now + TimeSpan.FromHours(12);
+        return new OutboxRequest(message, key, OutboxPurpose.Daily, OutboxPriority.Background, ExpiresAt: expires);
+    }
+
     private async Task<int> SkipChunkAsync(IReadOnlyList<(Candidate Advisor, DateOnly Date)> chunk, string reason, DateTime now, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
-            await using var context = db.CreateDbContext();
+            await using var work = await UnitOfWork.BeginAsync(db, now, ct);
             try
             {
-                var done = await ExistingAsync(context, chunk.Select(c => c.Date).Distinct().ToList(), ct);
+                var done = await ExistingAsync(work.Db, chunk.Select(c => c.Date).Distinct().ToList(), ct);
                 var fresh = chunk.Where(c => !done.Contains((c.Advisor.Id, c.Date))).ToList();
-                context.AddRange(fresh.Select(c => new DailySend
+                work.Db.AddRange(fresh.Select(c => new DailySend
                 {
                     AdvisorId = c.Advisor.Id, Phone = c.Advisor.Phone, LocalDate = c.Date, State = DailySendState.Skipped, Reason = reason, CreatedAt = now,
                 }));
-                using (await db.EnterWriteAsync(ct))
-                {
-                    await context.SaveChangesAsync(ct);
-                }
-
+                await work.CommitAsync(ct);
                 return fresh.Count;
             }
             catch (DbUpdateException) when (attempt < 2)

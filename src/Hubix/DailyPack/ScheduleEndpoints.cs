@@ -6,37 +6,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.DailyPack;
 
+/// <summary>The daily template's API: its runs, its sends, and a manual send.</summary>
 public static class ScheduleEndpoints
 {
-    public static IHostApplicationBuilder AddSchedule(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.Section)
-            .Validate(o => o.LatestAt > o.DailyAt && o.LatestAt <= TimeSpan.FromHours(24) && o.DailyAt >= TimeSpan.Zero,
-                "Hubix:Schedule: DailyAt must be a time of day before LatestAt (e.g. 05:00 and 12:00).")
-            .Validate(o => o.Tick >= TimeSpan.FromSeconds(1), "Hubix:Schedule:Tick must be at least 1 second.")
-            .ValidateOnStart();
-        builder.Services.AddOptions<DailyTemplateOptions>().BindConfiguration(DailyTemplateOptions.Section)
-            .Validate(o => o.EffectiveButtons.All(b => DailyPack.UnlockScopes.Prefixes.ContainsKey(b)),
-                "Hubix:Templates:Daily:Buttons: each entry must be RETRIEVE_CONTENT, UNLOCK_IMAGES, UNLOCK_CONTENT or UNLOCK_UPDATES.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<ITemplateCatalog, CloudTemplateCatalog>();
-        builder.Services.AddSingleton<DailySender>();
-        builder.Services.AddHostedService<DailyScheduler>();
-
-        // The dashboard's daily-run panel, timeline and live feed (ScheduleDashboardSeams.cs).
-        builder.Services.AddSingleton<Dashboard.IDailyRunStatus, DailyRunStatus>();
-        builder.Services.AddSingleton<Dashboard.ITimelineContributor, DailySendTimelineContributor>();
-        builder.Services.AddHostedService<DailyRunFeed>();
-        return builder;
-    }
-
-    public static IEndpointRouteBuilder MapScheduleEndpoints(this IEndpointRouteBuilder app)
+    internal static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/daily").RequireAdminKey().WithTags("Daily template");
         api.MapGet("/runs", RunsAsync).WithName("ListDailyRuns");
         api.MapGet("/sends", SendsAsync).WithName("ListDailySends");
         api.MapPost("/send", SendAsync).WithName("SendDailyNow");
-        return app;
     }
 
     public sealed record DailyRunDto(long Id, DateTime StartedAt, DateTime FinishedAt, string Trigger, int Due, int Enqueued, int Skipped, Dictionary<string, int> Reasons, string? Note);

@@ -5,30 +5,27 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.DailyPack;
 
+/// <summary>The unlocks API: taps and their pack deliveries, and the operator's resend.</summary>
 public static class UnlockEndpoints
 {
-    public static IHostApplicationBuilder AddUnlock(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<UnlockOptions>().BindConfiguration(UnlockOptions.Section);
-        builder.Services.AddSingleton<Webhooks.IInboxHandler, UnlockHandler>();
-
-        // Unlock state from delivery events, and the dashboard's seams (UnlockProgress.cs, UnlockDashboardSeams.cs, UnlockResender.cs).
-        builder.Services.AddSingleton<UnlockProgress>();
-        builder.Services.AddSingleton<Delivery.IDeliveryEvents>(sp => sp.GetRequiredService<UnlockProgress>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<UnlockProgress>());
-        builder.Services.AddSingleton<Delivery.IDeliveryEvents, DeliveryFailureFeed>();
-        builder.Services.AddSingleton<Dashboard.IMetricsContributor, UnlockMetricsContributor>();
-        builder.Services.AddSingleton<Dashboard.IDailyReportContributor, UnlockReportContributor>();
-        builder.Services.AddSingleton<Dashboard.ITimelineContributor, UnlockTimelineContributor>();
-        builder.Services.AddSingleton<Dashboard.IUnlockResender, UnlockResender>();
-        return builder;
-    }
-
-    public static IEndpointRouteBuilder MapUnlockEndpoints(this IEndpointRouteBuilder app)
+    internal static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/unlocks").RequireAdminKey().WithTags("Unlocks");
         api.MapGet("/", ListAsync).WithName("ListUnlocks");
-        return app;
+        api.MapPost("/{id:long}/resend", ResendAsync).WithName("ResendUnlock").RequireCors(DashboardCors.Policy)
+            .WithSummary("Resend the undelivered messages of a failed or partial pack.");
+    }
+
+    private static async Task<Results<Accepted<string>, ProblemHttpResult>> ResendAsync(long id, UnlockResender resender, CancellationToken ct)
+    {
+        var (outcome, detail) = await resender.ResendAsync(id, ct);
+        return outcome switch
+        {
+            ResendOutcome.Resent => TypedResults.Accepted((string?)null, detail),
+            ResendOutcome.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such unlock", detail: detail),
+            ResendOutcome.NotResendable => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to resend", detail: detail),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Unknown outcome"),
+        };
     }
 
     public sealed record UnlockDto(

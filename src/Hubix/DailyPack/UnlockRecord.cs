@@ -14,37 +14,6 @@ public enum UnlockState
     Failed = 3,
 }
 
-/// <summary><c>Hubix:Unlock</c>.</summary>
-public sealed class UnlockOptions
-{
-    public const string Section = "Hubix:Unlock";
-
-    /// <summary>How often one advisor may get the same pack (per button) in one local day.</summary>
-    public int MaxPerDay { get; set; } = 3;
-
-    /// <summary>The customer-service window, counted from Meta's timestamp of the tap.</summary>
-    public TimeSpan Window { get; set; } = TimeSpan.FromHours(24);
-
-    public string UnknownSenderReply { get; set; } =
-        "Hello! This WhatsApp number sends daily content to registered advisors only. If you should be on the list, please contact your distributor.";
-
-    public string OptOutReply { get; set; } = "You will no longer receive the daily content message. Reply START to subscribe again.";
-
-    public string OptInReply { get; set; } = "Welcome back! You will receive the daily content message again. Reply STOP to unsubscribe.";
-
-    /// <summary>STOP from someone already unsubscribed: confirmed, not ignored (they cannot tell it took effect otherwise).</summary>
-    public string AlreadyOptedOutReply { get; set; } = "You are already unsubscribed from the daily content message. Reply START to subscribe again.";
-
-    /// <summary>START from someone already subscribed (e.g. they never stopped): confirmed, not ignored.</summary>
-    public string AlreadyOptedInReply { get; set; } = "You are already subscribed to the daily content message. Reply STOP to unsubscribe.";
-
-    /// <summary>{max} is the cap.</summary>
-    public string CapReply { get; set; } = "You have already received this content {max} times today. Please scroll up in this chat to find it.";
-
-    /// <summary>{date} is the pack's date.</summary>
-    public string NoPackReply { get; set; } = "Sorry, there is no content for {date} yet. Please try again later.";
-}
-
 /// <summary>One tap that started a delivery: who, which pack and button, and how the delivery went.</summary>
 public sealed class UnlockRecord
 {

@@ -17,22 +17,17 @@ namespace Hubix.Dashboard;
 /// The operators' dashboard: the web UI at <c>/</c>, its JSON API under <c>/api</c> (admin key), the live
 /// feed at <c>/ws</c>, and <c>/metrics</c> for Prometheus.
 /// </summary>
-public static partial class DashboardEndpoints
+public static class DashboardEndpoints
 {
     /// <summary>Longest range <c>/api/webhook/metrics</c> computes in one request.</summary>
     public const int MaxMetricsDays = 92;
 
-    private const string CorsPolicy = "dashboard";
+    private const string CorsPolicy = DashboardCors.Policy;
 
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section)
-            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "Hubix:Dashboard:TimeZone is not a known IANA time zone (e.g. Asia/Kolkata).")
-            .Validate(o => o.SnapshotInterval >= TimeSpan.FromMilliseconds(100), "Hubix:Dashboard:SnapshotInterval must be at least 00:00:00.1.")
-            .Validate(o => o.ClientBuffer is >= 1 and <= 100_000, "Hubix:Dashboard:ClientBuffer must be between 1 and 100000.")
-            .ValidateOnStart();
+        builder.Services.AddHubixOptions<DashboardOptions>();
         builder.Services.AddSingleton<LiveFeed>();
-        builder.Services.AddSingleton<IInboxHandler, LiveInboxHandler>();
         builder.Services.AddSingleton<MetricsService>();
         builder.Services.AddSingleton<ConversationService>();
         builder.Services.AddSingleton<DailyReportService>();
@@ -102,12 +97,6 @@ public static partial class DashboardEndpoints
             .WithSummary("Everything about one advisor in time order: templates, taps, messages with their statuses, events.");
         api.MapGet("/reports/daily", GetDailyReportAsync).WithName("GetDailyReport")
             .WithSummary("Per advisor for one local day: template sent/delivered/read, tapped at, pack state, messages, chats. format=csv|json.");
-        api.MapPost("/conversations/{phone}/reply", ReplyAsync).WithName("ReplyToConversation")
-            .WithSummary("Queue an operator's text; only inside the 24-hour customer-service window (409 otherwise).");
-        api.MapPost("/conversations/{phone}/handoff/close", CloseHandoffAsync).WithName("CloseHandoff")
-            .WithSummary("Hand the conversation back to the agent.");
-        api.MapPost("/unlocks/{id:long}/resend", ResendAsync).WithName("ResendUnlock")
-            .WithSummary("Resend the undelivered messages of a failed or partial pack.");
         api.MapGet("/dashboard/daily-run", GetDailyRunAsync).WithName("GetDailyRun")
             .WithSummary("The daily run's state and the reasons for anything skipped (empty until the scheduler provides it).");
         api.MapGet("/dashboard/status", GetStatus).WithName("GetDashboardStatus")
@@ -204,90 +193,6 @@ public static partial class DashboardEndpoints
             : TypedResults.Ok(report);
     }
 
-    /// <summary>An operator's message. <see cref="IdempotencyKey"/>: the same key twice queues one message (a double click).</summary>
-    public sealed record ReplyRequest([property: Required, MaxLength(TextMessage.MaxBodyLength)] string Text, string? IdempotencyKey = null);
-
-    public sealed record ReplyResponse(long OutboxId, string State, DateTime ExpiresAt);
-
-    private static async Task<Results<Accepted<ReplyResponse>, ProblemHttpResult>> ReplyAsync(
-        string phone, ReplyRequest request, HubixDb db, LiveFeed feed, TimeProvider time, ILogger<ReplyRequest> logger, CancellationToken ct)
-    {
-        if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > TextMessage.MaxBodyLength)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad text", detail: $"text is required, at most {TextMessage.MaxBodyLength} characters.");
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        await using var context = db.CreateDbContext();
-        var advisor = await context.Set<Advisor>().AsNoTracking().FirstOrDefaultAsync(a => a.Phone == phone, ct);
-        if (advisor is null)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such advisor", detail: $"No advisor has phone {phone}.");
-        }
-
-        if (advisor.LastInboundAt is not { } last)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Window closed",
-                detail: "This advisor has never written to us, so WhatsApp allows only templates. The window opens when they write.");
-        }
-
-        var until = last + ConversationService.Window;
-        if (until <= now)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Window closed",
-                detail: $"The 24-hour window closed at {until:yyyy-MM-dd HH:mm} UTC (24 h after their last message). Free text would fail with 131047; wait for them to write, or send a template.");
-        }
-
-        var key = "operator:" + phone + ":" + (string.IsNullOrWhiteSpace(request.IdempotencyKey) ? Guid.NewGuid().ToString("N") : request.IdempotencyKey.Trim());
-        IReadOnlyList<OutboxMessage> added;
-        try
-        {
-            added = await Outbox.EnqueueAsync(context, new OutboxRequest(OutboundMessage.Text(phone, request.Text), key, "operator", ExpiresAt: until), now, ct);
-        }
-        catch (ArgumentException ex)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a valid message", detail: ex.Message);
-        }
-
-        await context.SaveChangesAsync(ct);
-        var row = added.Count > 0 ? added[0] : await context.Set<OutboxMessage>().AsNoTracking().SingleAsync(o => o.IdempotencyKey == key, ct);
-        LogReplyQueued(logger, row.Id, phone, until);
-        feed.Publish(new LiveEvent("operator_reply", now, phone, new { outboxId = row.Id, text = request.Text.Length > 500 ? request.Text[..500] : request.Text }));
-        return TypedResults.Accepted($"/api/advisors/{phone}/timeline", new ReplyResponse(row.Id, row.State.ToString().ToLowerInvariant(), until));
-    }
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> CloseHandoffAsync(string phone, HubixDb db, LiveFeed feed, TimeProvider time, ILogger<ReplyRequest> logger, CancellationToken ct)
-    {
-        await using var context = db.CreateDbContext();
-        var n = await context.Set<Advisor>().Where(a => a.Phone == phone).ExecuteUpdateAsync(s => s.SetProperty(a => a.HandoffOpen, false), ct);
-        if (n == 0)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such advisor", detail: $"No advisor has phone {phone}.");
-        }
-
-        LogHandoffClosed(logger, phone);
-        feed.Publish(new LiveEvent("handoff", time.GetUtcNow().UtcDateTime, phone, new { open = false }));
-        return TypedResults.NoContent();
-    }
-
-    private static async Task<Results<Accepted<string>, ProblemHttpResult>> ResendAsync(long id, IServiceProvider services, CancellationToken ct)
-    {
-        var resender = services.GetService<IUnlockResender>();
-        if (resender is null)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Resend not available", detail: "No unlock feature is registered in this build.");
-        }
-
-        var (outcome, detail) = await resender.ResendAsync(id, ct);
-        return outcome switch
-        {
-            ResendOutcome.Resent => TypedResults.Accepted((string?)null, detail),
-            ResendOutcome.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such unlock", detail: detail),
-            ResendOutcome.NotResendable => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to resend", detail: detail),
-            _ => TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Unknown outcome"),
-        };
-    }
-
     private static async Task<Ok<DailyRunState>> GetDailyRunAsync(IServiceProvider services, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, CancellationToken ct)
     {
         var d = date ?? LocalDay.Today(time, options.Value.Zone());
@@ -306,12 +211,6 @@ public static partial class DashboardEndpoints
             webhooks.AcceptedCount, webhooks.RejectedCounts.ToDictionary(), metrics.InboxLagSeconds, metrics.InboxPending,
             metrics.OutboxDepth.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value), feed.ClientCount, feed.DroppedCount,
             options.Value.TimeZone, LocalDay.Today(time, options.Value.Zone())));
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Operator reply queued as outbox {OutboxId} for advisor {Phone}; expires {ExpiresAt:o}")]
-    private static partial void LogReplyQueued(ILogger logger, long outboxId, string phone, DateTime expiresAt);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Handoff closed for advisor {Phone}")]
-    private static partial void LogHandoffClosed(ILogger logger, string phone);
 }
 
 /// <summary>

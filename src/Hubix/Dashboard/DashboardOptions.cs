@@ -1,9 +1,9 @@
 namespace Hubix.Dashboard;
 
 /// <summary><c>Hubix:Dashboard</c>: the operators' dashboard, its API, live feed and /metrics.</summary>
-public sealed class DashboardOptions
+public sealed class DashboardOptions : IHubixOptions
 {
-    public const string Section = "Hubix:Dashboard";
+    public static string Section => "Hubix:Dashboard";
 
     /// <summary>IANA zone that defines "a day" in metrics and reports (default <c>Asia/Kolkata</c>).</summary>
     public string TimeZone { get; set; } = "Asia/Kolkata";
@@ -31,4 +31,22 @@ public sealed class DashboardOptions
 
     public TimeZoneInfo Zone() =>
         TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
+
+    public IEnumerable<string> Problems()
+    {
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
+        {
+            yield return "Hubix:Dashboard:TimeZone is not a known IANA time zone (e.g. Asia/Kolkata).";
+        }
+
+        if (SnapshotInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return "Hubix:Dashboard:SnapshotInterval must be at least 00:00:00.1.";
+        }
+
+        if (ClientBuffer is < 1 or > 100_000)
+        {
+            yield return "Hubix:Dashboard:ClientBuffer must be between 1 and 100000.";
+        }
+    }
 }

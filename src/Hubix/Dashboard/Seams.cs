@@ -55,25 +55,6 @@ public interface IDailyReportContributor
     Task ContributeAsync(HubixDbContext db, DateOnly date, TimeZoneInfo zone, IReadOnlyDictionary<string, DailyReportRow> rowsByPhone, CancellationToken ct);
 }
 
-/// <summary>Result of <see cref="IUnlockResender.ResendAsync"/>.</summary>
-public enum ResendOutcome
-{
-    /// <summary>No unlock with that id.</summary>
-    NotFound,
-
-    /// <summary>The pack is neither failed nor partial, so there is nothing to resend.</summary>
-    NotResendable,
-
-    /// <summary>The missing messages were enqueued again.</summary>
-    Resent,
-}
-
-/// <summary>Re-enqueues the undelivered messages of a failed or partial pack. Implemented by the Unlock feature.</summary>
-public interface IUnlockResender
-{
-    Task<(ResendOutcome Outcome, string Detail)> ResendAsync(long unlockId, CancellationToken ct);
-}
-
 /// <summary>The daily run (05:00 template) as the scheduler sees it: for the dashboard's "daily run" panel.</summary>
 public interface IDailyRunStatus
 {

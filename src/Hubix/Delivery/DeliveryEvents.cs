@@ -42,13 +42,31 @@ public interface IDeliveryEvents
     void OnFailed(DeliveryStateChange change);
 }
 
-/// <summary>Fans a change out to every <see cref="IDeliveryEvents"/>, isolating their failures.</summary>
-public sealed class DeliveryEventPublisher(IEnumerable<IDeliveryEvents> listeners, ILogger<DeliveryEventPublisher> logger)
+/// <summary>
+/// Fans a change out to every <see cref="IDeliveryEvents"/>, isolating their failures, and puts each failure on the live
+/// feed as a <c>delivery</c> event with Meta's code: what the operator watching the dashboard must act on (status webhooks
+/// show as <c>failure</c> too; this one also covers send errors and expiries that never reach a webhook).
+/// </summary>
+public sealed class DeliveryEventPublisher(IEnumerable<IDeliveryEvents> listeners, LiveFeed feed, ILogger<DeliveryEventPublisher> logger)
 {
     private readonly IDeliveryEvents[] _listeners = listeners.ToArray();
 
     public void Publish(DeliveryStateChange change)
     {
+        if (change.State == OutboxState.Failed)
+        {
+            feed.Publish(new LiveEvent("delivery", change.At, change.Recipient, new
+            {
+                outboxId = change.OutboxId,
+                purpose = change.Purpose,
+                state = "failed",
+                errorCode = change.ErrorCode,
+                errorReason = change.ErrorReason is { Length: > 300 } r ? r[..300] : change.ErrorReason,
+                errorClass = change.ErrorClass?.ToString(),
+                waMessageId = change.WaMessageId,
+            }));
+        }
+
         foreach (var listener in _listeners)
         {
             try

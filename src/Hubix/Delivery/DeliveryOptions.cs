@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Hubix.Delivery;
 
 /// <summary>
@@ -7,20 +5,18 @@ namespace Hubix.Delivery;
 /// <c>Hubix:WhatsApp</c> (<c>MessagesPerSecond</c>, <c>PairBurst</c>, <c>PairInterval</c>) because they are Meta's
 /// limits of the business number, not of this engine.
 /// </summary>
-public sealed class DeliveryOptions
+public sealed class DeliveryOptions : IHubixOptions
 {
-    public const string Section = "Hubix:Delivery";
+    public static string Section => "Hubix:Delivery";
 
     /// <summary>Run the dispatcher in this process (default true). Off: rows are queued but this process sends none
     /// (e.g. an API-only replica, or a test that inspects what was queued).</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>Calls to Meta per message before it fails with reason <c>max_attempts</c>. Default 8.</summary>
-    [Range(1, 100)]
     public int MaxAttempts { get; set; } = 8;
 
     /// <summary>Sends in flight at once. At Graph's ~100 ms latency, 128 reach 1,000 messages/s. Default 128.</summary>
-    [Range(1, 1024)]
     public int Concurrency { get; set; } = 128;
 
     /// <summary>How long a claimed row stays ours (state <c>Sending</c>) before another dispatcher may reconcile it.</summary>
@@ -36,7 +32,6 @@ public sealed class DeliveryOptions
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Rows claimed per query (also capped by free concurrency and throughput tokens).</summary>
-    [Range(1, 5000)]
     public int BatchSize { get; set; } = 200;
 
     /// <summary>On shutdown, how long in-flight sends may finish before they are cancelled (and their rows requeued).</summary>
@@ -50,4 +45,27 @@ public sealed class DeliveryOptions
 
     /// <summary>How often lease-expired <c>Sending</c> rows are reconciled.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<string> Problems()
+    {
+        if (MaxAttempts is < 1 or > 100)
+        {
+            yield return "Hubix:Delivery:MaxAttempts must be between 1 and 100.";
+        }
+
+        if (Concurrency is < 1 or > 1024)
+        {
+            yield return "Hubix:Delivery:Concurrency must be between 1 and 1024.";
+        }
+
+        if (BatchSize is < 1 or > 5000)
+        {
+            yield return "Hubix:Delivery:BatchSize must be between 1 and 5000.";
+        }
+
+        if (Lease <= TimeSpan.Zero || IdlePoll <= TimeSpan.Zero || MaintenanceInterval <= TimeSpan.Zero || ReconcileGrace < TimeSpan.Zero)
+        {
+            yield return "Hubix:Delivery: Lease, IdlePoll and MaintenanceInterval must be positive, ReconcileGrace not negative.";
+        }
+    }
 }

@@ -4,32 +4,89 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.Delivery;
 
+/// <summary>Why a message is sent. Stored as its lower-case name (<c>daily</c>, <c>unlock</c>...) in <see cref="OutboxMessage.Purpose"/>.</summary>
+public enum OutboxPurpose
+{
+    /// <summary>Hubix's own short answers: consent confirmations, "no pack yet", unknown senders.</summary>
+    System,
+
+    /// <summary>The daily template.</summary>
+    Daily,
+
+    /// <summary>A pack item.</summary>
+    Unlock,
+
+    /// <summary>The assistant's answer.</summary>
+    Agent,
+
+    /// <summary>A person's reply from the dashboard.</summary>
+    Operator,
+}
+
+/// <summary>Which due messages the dispatcher claims first (<see cref="OutboxMessage.Priority"/>).</summary>
+public enum OutboxPriority
+{
+    /// <summary>Someone is waiting for it now: a pack's first item, a reply.</summary>
+    Waiting = 0,
+
+    /// <summary>Nobody is looking at the chat yet: daily templates, a pack's later items.</summary>
+    Background = 1,
+}
+
 /// <summary>One message to send, as a feature asks for it.</summary>
 /// <param name="Message">The Cloud API message (validated against Meta's limits on enqueue).</param>
 /// <param name="IdempotencyKey">Same key, same message: a second enqueue does nothing.</param>
-/// <param name="Purpose">daily, unlock, agent, operator, system.</param>
+/// <param name="Purpose">Why it is sent; reported back on delivery events and in the dashboard.</param>
+/// <param name="Priority">Claimed before <see cref="OutboxPriority.Background"/> rows when someone waits for it.</param>
 /// <param name="GroupKey">Messages of one group go strictly in order of <paramref name="Position"/>.</param>
 /// <param name="ExpiresAt">Not sent after this (UTC); e.g. the end of the customer-service window.</param>
 public sealed record OutboxRequest(
     RecipientMessage Message,
     string IdempotencyKey,
-    string Purpose,
+    OutboxPurpose Purpose,
+    OutboxPriority Priority,
     string? GroupKey = null,
     int Position = 0,
     DateTime? ExpiresAt = null);
 
 /// <summary>
 /// Puts messages into the outbox inside the caller's unit of work, so that "what we decided" and "what we
-/// will send" commit together. The dispatcher sends them; nothing here does network I/O.
+/// will send" commit together, and wakes the dispatcher once that commit is done. Nothing here does network I/O.
 /// </summary>
-public static class Outbox
+public sealed class Outbox(OutboxSignal signal)
 {
     /// <summary>
-    /// Adds the requests whose idempotency keys are new to <paramref name="db"/> (the caller saves). Returns
-    /// the rows added; requests whose key exists are skipped. A concurrent enqueue of the same key fails
-    /// the other transaction on the unique index, and its retry then sees the row and skips it.
+    /// Adds the requests whose idempotency keys are new to the unit of work. Returns the rows added; requests whose key
+    /// exists are skipped. A concurrent enqueue of the same key fails the other transaction on the unique index, and
+    /// its retry then sees the row and skips it.
     /// </summary>
-    public static async Task<IReadOnlyList<OutboxMessage>> EnqueueAsync(
+    public async Task<IReadOnlyList<OutboxMessage>> EnqueueAsync(UnitOfWork work, IReadOnlyList<OutboxRequest> requests, CancellationToken ct)
+    {
+        var added = await AddAsync(work.Db, requests, work.Now, ct);
+        if (added.Count > 0)
+        {
+            // Without this the dispatcher would still find the rows at its next idle poll (Hubix:Delivery:IdlePoll).
+            work.AfterCommit(signal.Notify);
+        }
+
+        return added;
+    }
+
+    public Task<IReadOnlyList<OutboxMessage>> EnqueueAsync(UnitOfWork work, OutboxRequest request, CancellationToken ct) =>
+        EnqueueAsync(work, [request], ct);
+
+    /// <summary>The purpose as stored: its lower-case name.</summary>
+    public static string Name(OutboxPurpose purpose) => purpose switch
+    {
+        OutboxPurpose.System => "system",
+        OutboxPurpose.Daily => "daily",
+        OutboxPurpose.Unlock => "unlock",
+        OutboxPurpose.Agent => "agent",
+        OutboxPurpose.Operator => "operator",
+        _ => throw new ArgumentOutOfRangeException(nameof(purpose), purpose, null),
+    };
+
+    private static async Task<IReadOnlyList<OutboxMessage>> AddAsync(
         HubixDbContext db, IReadOnlyList<OutboxRequest> requests, DateTime now, CancellationToken ct)
     {
         foreach (var r in requests)
@@ -68,8 +125,8 @@ public static class Outbox
                 IdempotencyKey = r.IdempotencyKey,
                 GroupKey = r.GroupKey,
                 Position = r.Position,
-                Purpose = r.Purpose,
-                Priority = r.Position == 0 && r.Purpose != "daily" ? 0 : 1,
+                Purpose = Name(r.Purpose),
+                Priority = (int)r.Priority,
                 State = OutboxState.Queued,
                 CreatedAt = now,
                 NextAttemptAt = now,
@@ -81,7 +138,4 @@ public static class Outbox
 
         return added;
     }
-
-    public static Task<IReadOnlyList<OutboxMessage>> EnqueueAsync(HubixDbContext db, OutboxRequest request, DateTime now, CancellationToken ct) =>
-        EnqueueAsync(db, [request], now, ct);
 }

@@ -1,14 +1,19 @@
 using Hubix.Advisors;
+using Hubix.Agent;
 using Hubix.Content;
+using Hubix.DailyPack;
 using Hubix.Dashboard;
 using Hubix.Data;
-using Hubix.DailyPack;
+using Hubix.Delivery;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace Hubix.Hosting;
 
-/// <summary>Builds the server. Reads as the table of contents: one Add and one Map per feature.</summary>
+/// <summary>
+/// The composition root: builds the server from its features, one Add and one Map each, in dependency order. Only the
+/// CLI and this folder import every feature; features never import Hosting.
+/// </summary>
 public static class HubixServer
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
@@ -21,18 +26,17 @@ public static class HubixServer
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
-        builder.Services.AddOptions<WhatsAppOptions>().BindConfiguration(WhatsAppOptions.Section);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         builder.Services.AddOpenApi();
 
+        // The features, each from the bottom of the dependency tree up (docs/decisions/ADR-004-feature-tree.md).
         builder.AddData();
-        builder.AddWebhooks();
         builder.AddWhatsAppClient();
+        builder.AddWebhooks();
         builder.AddDelivery();
         builder.AddAdvisors();
         builder.AddContent();
-        builder.AddUnlock();
-        builder.AddSchedule();
+        builder.AddDailyPack();
         builder.AddAgent();
         builder.AddDashboard();
         builder.AddObservability();
@@ -47,11 +51,10 @@ public static class HubixServer
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapOpenApi();
-        app.MapWebhookEndpoints();
-        app.MapAdvisorEndpoints();
-        app.MapContentEndpoints();
-        app.MapUnlockEndpoints();
-        app.MapScheduleEndpoints();
+        app.MapWebhooks();
+        app.MapAdvisors();
+        app.MapContent();
+        app.MapDailyPack();
         app.MapDashboardEndpoints();
         return app;
     }

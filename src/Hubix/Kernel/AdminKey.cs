@@ -33,3 +33,12 @@ public static class AdminKey
         return Secrets.FixedTimeEquals(given, expected);
     }
 }
+
+/// <summary>
+/// The CORS policy of the operators' API (origins from <c>Hubix:Dashboard:CorsOrigins</c>, registered by the dashboard):
+/// every route a browser app calls with the admin key carries it.
+/// </summary>
+public static class DashboardCors
+{
+    public const string Policy = "dashboard";
+}

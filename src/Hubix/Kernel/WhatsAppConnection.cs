@@ -4,9 +4,9 @@ using Microsoft.Extensions.Options;
 namespace Hubix.Kernel;
 
 /// <summary><c>Hubix:WhatsApp</c>: our business number on the Cloud API, and how fast we may talk to it.</summary>
-public sealed class WhatsAppOptions
+public sealed class WhatsAppOptions : IHubixOptions
 {
-    public const string Section = "Hubix:WhatsApp";
+    public static string Section => "Hubix:WhatsApp";
 
     /// <summary>App secret: the HMAC key of <c>X-Hub-Signature-256</c>. Required.</summary>
     public string AppSecret { get; set; } = "";
@@ -37,6 +37,28 @@ public sealed class WhatsAppOptions
 
     /// <summary>Timeout of one Graph call.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The shape of the settings. Whether the secrets are there at all is checked by <c>hubix serve</c> before it builds
+    /// anything (<c>ConfigurationCheck</c>): other commands (advisor or content import) work without a Meta account.
+    /// </summary>
+    public IEnumerable<string> Problems()
+    {
+        if (!Uri.TryCreate(GraphBaseUrl, UriKind.Absolute, out _))
+        {
+            yield return $"Hubix:WhatsApp:GraphBaseUrl '{GraphBaseUrl}' is not an absolute URL.";
+        }
+
+        if (MessagesPerSecond <= 0)
+        {
+            yield return "Hubix:WhatsApp:MessagesPerSecond must be a positive number.";
+        }
+
+        if (PairBurst < 1 || PairInterval <= TimeSpan.Zero || RequestTimeout <= TimeSpan.Zero)
+        {
+            yield return "Hubix:WhatsApp:PairBurst must be at least 1, and Hubix:WhatsApp:PairInterval and RequestTimeout positive.";
+        }
+    }
 }
 
 
@@ -45,6 +67,7 @@ public static class WhatsAppConnection
     /// <summary>The typed Cloud API client, configured from <c>Hubix:WhatsApp</c>.</summary>
     public static IHostApplicationBuilder AddWhatsAppClient(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddHubixOptions<WhatsAppOptions>();
         builder.Services.AddHttpClient(nameof(WhatsAppCloudClient)).AddTypedClient<WhatsAppCloudClient>((http, sp) =>
         {
             var o = sp.GetRequiredService<IOptions<WhatsAppOptions>>().Value;

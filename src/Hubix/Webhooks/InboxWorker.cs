@@ -1,15 +1,15 @@
-using Hubix.Advisors;
 using Hubix.Data;
 using Hubix.WhatsApp.Webhooks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Hubix.Webhooks;
 
 /// <summary><c>Hubix:Inbox</c>.</summary>
-public sealed class InboxOptions
+public sealed class InboxOptions : IHubixOptions
 {
+    public static string Section => "Hubix:Inbox";
+
     public int BatchSize { get; set; } = 100;
     public int MaxAttempts { get; set; } = 8;
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
@@ -20,6 +20,24 @@ public sealed class InboxOptions
 
     /// <summary>How often <see cref="InboxCleanup"/> deletes what is past <see cref="Retention"/>.</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    public IEnumerable<string> Problems()
+    {
+        if (BatchSize is < 1 or > 5000)
+        {
+            yield return "Hubix:Inbox:BatchSize must be between 1 and 5000.";
+        }
+
+        if (MaxAttempts < 1 || Lease <= TimeSpan.Zero || IdlePoll <= TimeSpan.Zero)
+        {
+            yield return "Hubix:Inbox:MaxAttempts must be at least 1, and Hubix:Inbox:Lease and Hubix:Inbox:IdlePoll positive.";
+        }
+
+        if (Retention < TimeSpan.Zero || CleanupInterval <= TimeSpan.Zero || CleanupInterval > TimeSpan.FromDays(1))
+        {
+            yield return "Hubix:Inbox:Retention must be zero (keep forever) or positive, and Hubix:Inbox:CleanupInterval between 00:00:00.001 and 1.00:00:00.";
+        }
+    }
 }
 
 /// <summary>
@@ -32,6 +50,7 @@ public sealed class InboxWorker(
     HubixDb db,
     InboxSignal signal,
     IEnumerable<IInboxHandler> handlers,
+    LiveFeed feed,
     IOptions<InboxOptions> options,
     TimeProvider time,
     ILogger<InboxWorker> logger) : BackgroundService
@@ -123,10 +142,42 @@ public sealed class InboxWorker(
     private async Task ProcessAsync(IReadOnlyList<ClaimedRow> rows, CancellationToken ct)
     {
         // Parsing, the dedupe read and the handlers (which read, and plan their writes) run before the write gate and
-        // the transaction: on SQLite the webhook intake waits for that gate, so the worker holds it only while it
-        // writes. Reading outside the transaction is safe: the dedupe key and the outbox idempotency key are unique,
-        // so a row another transaction stored meanwhile fails this batch, which is then retried row by row and sees it.
+        // the transaction (UnitOfWork): on SQLite the webhook intake waits for that gate, so the worker holds it only
+        // while it writes.
         var now = time.GetUtcNow().UtcDateTime;
+        var (events, deadLetters) = Parse(rows, now);
+        await using var work = await UnitOfWork.BeginAsync(db, now, ct);
+        // Handlers add and change many rows; EF's automatic change detection would rescan every tracked row on each
+        // ChangeTracker.Entries() call (quadratic in the batch). The unit of work scans once before it saves.
+        work.Db.ChangeTracker.AutoDetectChangesEnabled = false;
+        work.Db.AddRange(deadLetters);
+        var fresh = await RecordNewAsync(work, events, ct);
+        foreach (var handler in _handlers)
+        {
+            await handler.HandleAsync(work, fresh, ct);
+        }
+
+        var ids = rows.Select(r => r.Id).ToList();
+        work.Write((connection, tx, token) => MarkDoneAsync(work.Db, ids, now, token));
+        var live = new List<LiveEvent>(fresh.Count);
+        foreach (var e in fresh)
+        {
+            InboxLiveEvents.AddTo(live, e.Record);
+        }
+
+        work.AfterCommit(() =>
+        {
+            foreach (var e in live)
+            {
+                feed.Publish(e);
+            }
+        });
+        await work.CommitAsync(ct);
+    }
+
+    /// <summary>Every event of the claimed bodies, and a dead letter for each body or item that could not be read.</summary>
+    private static (List<WebhookEvent> Events, List<DeadLetter> DeadLetters) Parse(IReadOnlyList<ClaimedRow> rows, DateTime now)
+    {
         var deadLetters = new List<DeadLetter>();
         var events = new List<WebhookEvent>();
         foreach (var row in rows)
@@ -150,20 +201,22 @@ public sealed class InboxWorker(
             events.AddRange(parsed.Events);
         }
 
-        await using var context = db.CreateDbContext();
-        // Handlers add and change many rows; EF's automatic change detection would rescan every tracked row on each
-        // ChangeTracker.Entries() call (quadratic in the batch). One scan before the save is enough.
-        context.ChangeTracker.AutoDetectChangesEnabled = false;
-        await context.Database.OpenConnectionAsync(ct); // one connection for the reads and the transaction
+        return (events, deadLetters);
+    }
+
+    /// <summary>
+    /// Adds a CRM-log row for each event whose dedupe key is new (in the log, and within this batch) and returns them. The
+    /// key is unique, so an event another transaction recorded meanwhile fails this batch, which is then retried row by row.
+    /// </summary>
+    private static async Task<List<NewEvent>> RecordNewAsync(UnitOfWork work, List<WebhookEvent> events, CancellationToken ct)
+    {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var chunk in events.Select(e => e.DedupeKey).Distinct(StringComparer.Ordinal).Chunk(500))
         {
-            seen.UnionWith(await context.Set<Interaction>().AsNoTracking().Where(i => chunk.Contains(i.DedupeKey)).Select(i => i.DedupeKey).ToListAsync(ct));
+            seen.UnionWith(await work.Db.Set<Interaction>().AsNoTracking().Where(i => chunk.Contains(i.DedupeKey)).Select(i => i.DedupeKey).ToListAsync(ct));
         }
 
-        var batch = new InboxBatch(context, now);
-        context.AddRange(deadLetters);
-        var fresh = new List<(WebhookEvent Event, Interaction Record)>();
+        var fresh = new List<NewEvent>();
         foreach (var evt in events)
         {
             if (!seen.Add(evt.DedupeKey))
@@ -171,73 +224,18 @@ public sealed class InboxWorker(
                 continue;
             }
 
-            var record = ToInteraction(evt, now);
-            context.Add(record);
-            fresh.Add((evt, record));
+            var record = ToInteraction(evt, work.Now);
+            work.Db.Add(record);
+            fresh.Add(new NewEvent(evt, record));
         }
 
-        await TouchAdvisorsAsync(context, fresh.Select(f => f.Event).OfType<InboundMessage>(), ct);
+        return fresh;
+    }
 
-        foreach (var (evt, record) in fresh)
-        {
-            foreach (var handler in _handlers)
-            {
-                await handler.HandleAsync(batch, evt, record, ct);
-            }
-        }
-
-        context.ChangeTracker.DetectChanges();
-        using var gate = await db.EnterWriteAsync(ct);
-        await using var tx = await context.Database.BeginTransactionAsync(ct);
-        await context.SaveChangesAsync(ct);
-        await batch.RunWritesAsync(context.Database.GetDbConnection(), tx.GetDbTransaction(), ct);
-        var ids = rows.Select(r => r.Id).ToList();
-        await context.Set<InboxEvent>().Where(e => ids.Contains(e.Id)).ExecuteUpdateAsync(
+    private static Task<int> MarkDoneAsync(HubixDbContext db, List<long> ids, DateTime now, CancellationToken ct) =>
+        db.Set<InboxEvent>().Where(e => ids.Contains(e.Id)).ExecuteUpdateAsync(
             s => s.SetProperty(e => e.State, InboxState.Done).SetProperty(e => e.ProcessedAt, now).SetProperty(e => e.LeaseUntil, (DateTime?)null),
             ct);
-        await tx.CommitAsync(ct);
-        batch.RunAfterCommit();
-    }
-
-    /// <summary>Remembers each advisor's last inbound time by Meta's clock: the 24-hour window runs from it.</summary>
-    private static async Task TouchAdvisorsAsync(HubixDbContext context, IEnumerable<InboundMessage> messages, CancellationToken ct)
-    {
-        var latest = new Dictionary<string, (DateTime At, string? UserId)>(StringComparer.Ordinal);
-        foreach (var m in messages)
-        {
-            if (m.From is null || m.Timestamp is null)
-            {
-                continue;
-            }
-
-            var at = m.Timestamp.Value.UtcDateTime;
-            if (!latest.TryGetValue(m.From, out var cur) || cur.At < at)
-            {
-                latest[m.From] = (at, m.UserId);
-            }
-        }
-
-        if (latest.Count == 0)
-        {
-            return;
-        }
-
-        var phones = latest.Keys.ToList();
-        var advisors = await context.Set<Advisor>().Where(a => phones.Contains(a.Phone)).ToListAsync(ct);
-        foreach (var advisor in advisors)
-        {
-            var (at, userId) = latest[advisor.Phone];
-            if (advisor.LastInboundAt is null || advisor.LastInboundAt < at)
-            {
-                advisor.LastInboundAt = at;
-            }
-
-            if (userId is not null && advisor.UserId is null)
-            {
-                advisor.UserId = userId;
-            }
-        }
-    }
 
     internal static Interaction ToInteraction(WebhookEvent evt, DateTime now) => evt switch
     {

@@ -9,6 +9,9 @@ namespace Hubix.Webhooks;
 /// </summary>
 public sealed class Interaction
 {
+    /// <summary>Inbound types that are taps: a template's quick reply (<c>button</c>) and a reply button (<c>button_reply</c>).</summary>
+    public static readonly IReadOnlyList<string> TapTypes = ["button", "button_reply"];
+
     public long Id { get; set; }
 
     /// <summary>When it happened by Meta's clock (falls back to receipt time when Meta gave none).</summary>

@@ -8,32 +8,13 @@ using Microsoft.Extensions.Options;
 
 namespace Hubix.Webhooks;
 
+/// <summary>Meta's webhook (handshake and events) and the CRM log's API.</summary>
 public static class WebhookEndpoints
 {
     /// <summary>Meta's maximum webhook payload.</summary>
     public const int MaxBodyBytes = 3 * 1024 * 1024;
 
-    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<InboxOptions>().BindConfiguration("Hubix:Inbox")
-            .Validate(o => o.BatchSize is >= 1 and <= 5000, "Hubix:Inbox:BatchSize must be between 1 and 5000.")
-            .Validate(o => o.MaxAttempts >= 1 && o.Lease > TimeSpan.Zero && o.IdlePoll > TimeSpan.Zero,
-                "Hubix:Inbox:MaxAttempts must be at least 1, and Hubix:Inbox:Lease and Hubix:Inbox:IdlePoll positive.")
-            .Validate(o => o.Retention >= TimeSpan.Zero && o.CleanupInterval > TimeSpan.Zero && o.CleanupInterval <= TimeSpan.FromDays(1),
-                "Hubix:Inbox:Retention must be zero (keep forever) or positive, and Hubix:Inbox:CleanupInterval between 00:00:00.001 and 1.00:00:00.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<InboxSignal>();
-        builder.Services.AddSingleton<WebhookCounters>();
-        builder.Services.AddSingleton<InboxWriter>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxWriter>());
-        builder.Services.AddSingleton<InboxWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxWorker>());
-        builder.Services.AddSingleton<InboxCleanup>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxCleanup>());
-        return builder;
-    }
-
-    public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
+    internal static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/webhook", Verify).WithName("WebhookVerify").ExcludeFromDescription();
         app.MapPost("/webhook", ReceiveAsync).WithName("WebhookReceive").ExcludeFromDescription();
@@ -41,7 +22,6 @@ public static class WebhookEndpoints
         var api = app.MapGroup("/api").RequireAdminKey().WithTags("CRM log");
         api.MapGet("/interactions", ListInteractionsAsync).WithName("ListInteractions");
         api.MapGet("/dead-letters", ListDeadLettersAsync).WithName("ListDeadLetters");
-        return app;
     }
 
     /// <summary>The GET handshake: echo the challenge when the token matches.</summary>

@@ -213,10 +213,10 @@ public class DashboardApiTests
         var empty = await host.Admin.PostAsJsonAsync("/api/conversations/919811111111/reply", new { text = " " }, Ct);
 
         Assert.Equal(HttpStatusCode.Accepted, inside.StatusCode);
-        var reply = (await inside.Content.ReadFromJsonAsync<DashboardEndpoints.ReplyResponse>(Web, Ct))!;
+        var reply = (await inside.Content.ReadFromJsonAsync<Hubix.Advisors.ConversationEndpoints.ReplyResponse>(Web, Ct))!;
         Assert.Equal(now.AddHours(1), reply.ExpiresAt);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        Assert.Equal(reply.OutboxId, (await again.Content.ReadFromJsonAsync<DashboardEndpoints.ReplyResponse>(Web, Ct))!.OutboxId);
+        Assert.Equal(reply.OutboxId, (await again.Content.ReadFromJsonAsync<Hubix.Advisors.ConversationEndpoints.ReplyResponse>(Web, Ct))!.OutboxId);
         Assert.Equal(HttpStatusCode.Conflict, outside.StatusCode);
         Assert.Contains("window closed", await outside.Content.ReadAsStringAsync(Ct), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.Conflict, never.StatusCode);

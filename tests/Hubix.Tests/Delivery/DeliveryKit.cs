@@ -1,3 +1,4 @@
+using Hubix.Data;
 using System.Globalization;
 using Hubix.Delivery;
 using Hubix.Tests.Infrastructure;
@@ -49,15 +50,15 @@ public sealed class DeliveryKit : IAsyncDisposable
     public DateTime Now => Time.GetUtcNow().UtcDateTime;
 
     public static OutboxRequest Text(string to, string key, string? group = null, int position = 0, DateTime? expiresAt = null) =>
-        new(OutboundMessage.Text(to, "hello " + key), key, "unlock", group, position, expiresAt);
+        new(OutboundMessage.Text(to, "hello " + key), key, OutboxPurpose.Unlock, position == 0 ? OutboxPriority.Waiting : OutboxPriority.Background,
+            group, position, expiresAt);
 
-    /// <summary>Enqueues and commits, then wakes the dispatcher, as a feature does.</summary>
+    /// <summary>Enqueues and commits in a unit of work, as a feature does (the outbox wakes the dispatcher after the commit).</summary>
     public async Task<List<long>> EnqueueAsync(params OutboxRequest[] requests)
     {
-        await using var ctx = Host.Db.CreateDbContext();
-        var rows = await Outbox.EnqueueAsync(ctx, requests, Now, Ct);
-        await ctx.SaveChangesAsync(Ct);
-        Host.Services.GetRequiredService<OutboxSignal>().Notify();
+        await using var work = await UnitOfWork.BeginAsync(Host.Db, Now, Ct);
+        var rows = await Host.Services.GetRequiredService<Outbox>().EnqueueAsync(work, requests, Ct);
+        await work.CommitAsync(Ct);
         return rows.Select(r => r.Id).ToList();
     }
 

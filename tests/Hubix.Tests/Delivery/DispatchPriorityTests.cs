@@ -18,16 +18,22 @@ public class DispatchPriorityTests
         await db.MigrateAsync(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, Ct);
         var t0 = new DateTime(2026, 11, 25, 5, 0, 0, DateTimeKind.Utc);
 
-        await using (var context = db.CreateDbContext())
+        var outbox = new Outbox(new OutboxSignal());
+        await using (var work = await UnitOfWork.BeginAsync(db, t0, Ct))
         {
             // Older: 50 daily templates and the rest of a pack whose first item already went out.
             var older = Enumerable.Range(0, 50)
-                .Select(i => new OutboxRequest(OutboundMessage.Text($"91980000{i:D4}", "template stand-in"), $"daily:{i}", "daily")).ToList();
-            older.Add(new OutboxRequest(OutboundMessage.Text("919811111111", "item 2"), "g1:2", "unlock", "g1", 1));
-            await Outbox.EnqueueAsync(context, older, t0, Ct);
+                .Select(i => new OutboxRequest(OutboundMessage.Text($"91980000{i:D4}", "template stand-in"), $"daily:{i}", OutboxPurpose.Daily, OutboxPriority.Background)).ToList();
+            older.Add(new OutboxRequest(OutboundMessage.Text("919811111111", "item 2"), "g1:2", OutboxPurpose.Unlock, OutboxPriority.Background, "g1", 1));
+            await outbox.EnqueueAsync(work, older, Ct);
+            await work.CommitAsync(Ct);
+        }
+
+        await using (var work = await UnitOfWork.BeginAsync(db, t0.AddSeconds(30), Ct))
+        {
             // Newer: another advisor's tap, the first item of their pack.
-            await Outbox.EnqueueAsync(context, new OutboxRequest(OutboundMessage.Text("919822222222", "item 1"), "g2:1", "unlock", "g2", 0), t0.AddSeconds(30), Ct);
-            await context.SaveChangesAsync(Ct);
+            await outbox.EnqueueAsync(work, new OutboxRequest(OutboundMessage.Text("919822222222", "item 1"), "g2:1", OutboxPurpose.Unlock, OutboxPriority.Waiting, "g2", 0), Ct);
+            await work.CommitAsync(Ct);
         }
 
         var store = new OutboxStore(db);

@@ -85,15 +85,14 @@ public class OutboxThroughSandboxTests
         const string phone = "919800000003";
         var now = pair.Hubix.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
 
-        await using (var ctx = pair.Hubix.Db.CreateDbContext())
+        await using (var work = await Hubix.Data.UnitOfWork.BeginAsync(pair.Hubix.Db, now, Ct))
         {
-            await Hubix.Delivery.Outbox.EnqueueAsync(ctx, new Hubix.Delivery.OutboxRequest(
+            await pair.Hubix.Services.GetRequiredService<Hubix.Delivery.Outbox>().EnqueueAsync(work, new Hubix.Delivery.OutboxRequest(
                 OutboundMessage.Template(phone, "daily_content_ready_v1", "en", ["Market", "24 Nov 2026", "Nifty"], ["RETRIEVE_CONTENT:2026-11-24"]),
-                "e2e:template:1", "daily"), now, Ct);
-            await ctx.SaveChangesAsync(Ct);
+                "e2e:template:1", Hubix.Delivery.OutboxPurpose.Daily, Hubix.Delivery.OutboxPriority.Background), Ct);
+            await work.CommitAsync(Ct);
         }
 
-        pair.Hubix.Services.GetRequiredService<Hubix.Delivery.OutboxSignal>().Notify();
         await using var check = pair.Hubix.Db.CreateDbContext();
         await HubixTestHost.EventuallyAsync(
             // Status webhooks arrive in any order (the sandbox delivers them concurrently): wait for all three.

@@ -5,28 +5,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.Advisors;
 
-/// <summary>Each new consent ledger row on the live feed: <c>opt_out</c> or <c>opt_in</c>, with its source.</summary>
-internal sealed class ConsentFeed(HubixDb db, LiveFeed feed, TimeProvider time, ILogger<ConsentFeed> logger) : LedgerTail<ConsentEvent>(db, time, logger)
-{
-    protected override async Task<long> MaxIdAsync(HubixDbContext context, CancellationToken ct) =>
-        await context.Set<ConsentEvent>().Select(e => (long?)e.Id).MaxAsync(ct) ?? 0;
-
-    protected override Task<List<ConsentEvent>> AfterAsync(HubixDbContext context, long afterId, int take, CancellationToken ct) =>
-        context.Set<ConsentEvent>().AsNoTracking().Where(e => e.Id > afterId).OrderBy(e => e.Id).Take(take).ToListAsync(ct);
-
-    protected override long IdOf(ConsentEvent row) => row.Id;
-
-    protected override void Announce(ConsentEvent e) =>
-        feed.Publish(new LiveEvent(e.Status == AdvisorStatus.OptedOut ? "opt_out" : "opt_in", e.At, e.Phone, new { consentId = e.Id, source = e.Source, detail = e.Detail }));
-}
-
 /// <summary>
 /// A send refused with 131050 (the user stopped marketing messages) is an opt-out, like the failed status webhook
-/// that <see cref="ConsentHandler"/> handles: recorded with source <c>error_131050</c>, once (a second one finds the
+/// that <see cref="AdvisorInboxHandler"/> handles: recorded with source <c>error_131050</c>, once (a second one finds the
 /// advisor opted out already). Delivery events are at most once, so on start the failed rows of the last
 /// <see cref="StartupLookback"/> with that code are checked again.
 /// </summary>
-internal sealed class OptOutOnSendError(HubixDb db, TimeProvider time, ILogger<OptOutOnSendError> logger) : BackgroundService, IDeliveryEvents
+internal sealed class OptOutOnSendError(HubixDb db, ConsentService consent, TimeProvider time, ILogger<OptOutOnSendError> logger) : BackgroundService, IDeliveryEvents
 {
     public static readonly TimeSpan StartupLookback = TimeSpan.FromDays(7);
 
@@ -42,7 +27,7 @@ internal sealed class OptOutOnSendError(HubixDb db, TimeProvider time, ILogger<O
 
     public void OnFailed(DeliveryStateChange change)
     {
-        if (change.ErrorClass == WhatsApp.Client.ErrorClass.OptedOut || change.ErrorCode == ConsentHandler.StoppedMarketingCode)
+        if (ConsentService.IsOptOut(change.ErrorCode, change.ErrorClass))
         {
             _changes.Writer.TryWrite(change);
         }
@@ -94,7 +79,7 @@ internal sealed class OptOutOnSendError(HubixDb db, TimeProvider time, ILogger<O
         var since = time.GetUtcNow().UtcDateTime - StartupLookback;
         await using var context = db.CreateDbContext();
         var failed = await context.Set<OutboxMessage>().AsNoTracking()
-            .Where(o => o.State == OutboxState.Failed && o.ErrorCode == ConsentHandler.StoppedMarketingCode && o.FailedAt >= since)
+            .Where(o => o.State == OutboxState.Failed && o.ErrorCode == ConsentService.StoppedMarketingCode && o.FailedAt >= since)
             .Select(o => new { o.Id, o.Recipient, o.FailedAt, o.WaMessageId }).ToListAsync(ct);
         if (failed.Count > 0)
         {
@@ -106,8 +91,8 @@ internal sealed class OptOutOnSendError(HubixDb db, TimeProvider time, ILogger<O
     /// <summary>Opts these recipients out (one ledger row each at most); skips an advisor whose consent changed at or after the failure.</summary>
     internal async Task<int> RecordAsync(IReadOnlyList<(string Phone, DateTime At, string Detail)> failures, CancellationToken ct)
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        await using var context = db.CreateDbContext();
+        await using var work = await UnitOfWork.BeginAsync(db, time.GetUtcNow().UtcDateTime, ct);
+        var context = work.Db;
         var recorded = 0;
         foreach (var byPhone in failures.GroupBy(f => f.Phone, StringComparer.Ordinal))
         {
@@ -124,14 +109,14 @@ internal sealed class OptOutOnSendError(HubixDb db, TimeProvider time, ILogger<O
                 continue;
             }
 
-            if (ConsentLedger.Change(context, advisor, AdvisorStatus.OptedOut, "error_131050", first.Detail, first.At, now))
+            if (consent.Change(work, advisor, AdvisorStatus.OptedOut, "error_131050", first.Detail, first.At))
             {
                 recorded++;
                 logger.LogInformation("Advisor {Phone} opted out: a send failed with 131050 ({Detail})", advisor.Phone, first.Detail);
             }
         }
 
-        await context.SaveChangesAsync(ct);
+        await work.CommitAsync(ct);
         return recorded;
     }
 }

@@ -1,10 +1,8 @@
-using Hubix.Delivery;
 using Hubix.Webhooks;
 
-// In the hosting namespace (as eShop's ServiceDefaults do) so the server's table of contents needs no extra using.
-namespace Microsoft.Extensions.Hosting;
+namespace Hubix.Delivery;
 
-public static class DeliveryExtensions
+public static class DeliveryFeature
 {
     /// <summary>
     /// The outbound delivery engine: <see cref="OutboxDispatcher"/>, status tracking (<see cref="DeliveryStatusHandler"/>),
@@ -13,12 +11,9 @@ public static class DeliveryExtensions
     /// </summary>
     public static IHostApplicationBuilder AddDelivery(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section)
-            .ValidateDataAnnotations()
-            .Validate(o => o.Lease > TimeSpan.Zero && o.IdlePoll > TimeSpan.Zero && o.ReconcileGrace >= TimeSpan.Zero && o.MaintenanceInterval > TimeSpan.Zero,
-                "Hubix:Delivery: Lease, IdlePoll and MaintenanceInterval must be positive, ReconcileGrace not negative.")
-            .ValidateOnStart();
+        builder.Services.AddHubixOptions<DeliveryOptions>();
         builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<Outbox>();
         builder.Services.AddSingleton<DeliveryStats>();
         builder.Services.AddSingleton<DeliveryHealth>();
         builder.Services.AddSingleton<DeliveryEventPublisher>();

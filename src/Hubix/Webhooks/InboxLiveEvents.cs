@@ -1,25 +1,21 @@
-using Hubix.Webhooks;
 using Hubix.WhatsApp.Client;
-using Hubix.WhatsApp.Webhooks;
 
-namespace Hubix.Dashboard;
+namespace Hubix.Webhooks;
 
 /// <summary>
-/// Puts every new webhook event on the live feed once its transaction committed: taps, chat messages,
-/// statuses (and failures with the catalog's title), other fields. Runs inside the inbox worker, so it only
-/// queues an after-commit action and does no I/O.
+/// What the inbox worker puts on the live feed once a batch committed: taps, chat messages, statuses (and failures
+/// with the catalog's title), other fields. The writer publishes its own changes; nobody tails the table.
 /// </summary>
-internal sealed class LiveInboxHandler(LiveFeed feed) : IInboxHandler
+internal static class InboxLiveEvents
 {
     private const int MaxText = 500;
 
-    public Task HandleAsync(InboxBatch batch, WebhookEvent evt, Interaction record, CancellationToken ct)
+    public static void AddTo(List<LiveEvent> events, Interaction record)
     {
-        var events = new List<LiveEvent>(2);
         switch (record.Direction)
         {
             case "in":
-                var tap = MetricsService.TapTypes.Contains(record.Type);
+                var tap = Interaction.TapTypes.Contains(record.Type);
                 events.Add(new LiveEvent(tap ? "tap" : "message", record.At, record.Phone, new
                 {
                     kind = record.Type,
@@ -50,15 +46,6 @@ internal sealed class LiveInboxHandler(LiveFeed feed) : IInboxHandler
                 events.Add(new LiveEvent("event", record.At, record.Phone, new { field = record.Type, summary = Cut(record.Payload) }));
                 break;
         }
-
-        batch.AfterCommit(() =>
-        {
-            foreach (var e in events)
-            {
-                feed.Publish(e);
-            }
-        });
-        return Task.CompletedTask;
     }
 
     private static string? Cut(string? s) => s is null || s.Length <= MaxText ? s : s[..MaxText] + "…";

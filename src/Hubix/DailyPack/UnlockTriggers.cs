@@ -1,80 +1,32 @@
 using System.Globalization;
-using System.Text;
 
 namespace Hubix.DailyPack;
 
-public enum TextCommandKind
-{
-    Stop,
-    Start,
-    Unlock,
-}
-
-/// <summary>A recognised command; <see cref="Scope"/> is set for <see cref="TextCommandKind.Unlock"/>.</summary>
-public sealed record TextCommand(TextCommandKind Kind, string? Scope = null);
-
 /// <summary>
-/// The few texts Hubix itself acts on: STOP/UNSUBSCRIBE (and Hindi बंद करो / रोको / band karo), START, and the
-/// unlock triggers. Matching is exact after trimming, case folding and collapsing spaces, so "stop the SIP
-/// reminders" is not STOP: every other text is left to the assistant.
+/// The texts that ask for (part of) today's pack: "unlock", "images", "aaj ka content"... Matching is exact after
+/// <see cref="CommandText.Normalise"/>. The consent keywords (STOP, START) are the Advisors feature's
+/// (<see cref="Advisors.ConsentKeywords"/>).
 /// </summary>
-public static class TextCommands
+public static class UnlockTriggers
 {
-    private static readonly Dictionary<string, TextCommand> Known = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string> Known = new(StringComparer.Ordinal)
     {
-        ["stop"] = new(TextCommandKind.Stop),
-        ["unsubscribe"] = new(TextCommandKind.Stop),
-        ["बंद करो"] = new(TextCommandKind.Stop),
-        ["बंद करें"] = new(TextCommandKind.Stop),
-        ["रोको"] = new(TextCommandKind.Stop),
-        ["band karo"] = new(TextCommandKind.Stop),
-        ["start"] = new(TextCommandKind.Start),
-        ["unlock"] = new(TextCommandKind.Unlock, UnlockScopes.All),
-        ["content"] = new(TextCommandKind.Unlock, UnlockScopes.All),
-        ["retrieve"] = new(TextCommandKind.Unlock, UnlockScopes.All),
-        ["aaj ka content"] = new(TextCommandKind.Unlock, UnlockScopes.All),
-        ["images"] = new(TextCommandKind.Unlock, UnlockScopes.Images),
-        ["photo bhejo"] = new(TextCommandKind.Unlock, UnlockScopes.Images),
-        ["posts"] = new(TextCommandKind.Unlock, UnlockScopes.Posts),
-        ["updates"] = new(TextCommandKind.Unlock, UnlockScopes.Updates),
-        ["market updates"] = new(TextCommandKind.Unlock, UnlockScopes.Updates),
+        ["unlock"] = UnlockScopes.All,
+        ["content"] = UnlockScopes.All,
+        ["retrieve"] = UnlockScopes.All,
+        ["aaj ka content"] = UnlockScopes.All,
+        ["images"] = UnlockScopes.Images,
+        ["photo bhejo"] = UnlockScopes.Images,
+        ["posts"] = UnlockScopes.Posts,
+        ["updates"] = UnlockScopes.Updates,
+        ["market updates"] = UnlockScopes.Updates,
     };
 
-    /// <summary>The command this text is, or null: then it is not ours and must not be answered here.</summary>
-    public static TextCommand? Recognize(string? text)
+    /// <summary>The unlock scope this text asks for, or null: then it is not an unlock trigger.</summary>
+    public static string? Recognize(string? text)
     {
-        var key = Normalise(text);
+        var key = CommandText.Normalise(text);
         return key is null ? null : Known.GetValueOrDefault(key);
-    }
-
-    /// <summary>Trim, lower-case (invariant), collapse whitespace, drop trailing punctuation like "!" or "."; null when empty.</summary>
-    internal static string? Normalise(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text) || text.Length > 64)
-        {
-            return null;
-        }
-
-        var sb = new StringBuilder(text.Length);
-        var space = false;
-        foreach (var c in text.Normalize(NormalizationForm.FormC).Trim())
-        {
-            if (char.IsWhiteSpace(c))
-            {
-                space = true;
-                continue;
-            }
-
-            if (space && sb.Length > 0)
-            {
-                sb.Append(' ');
-            }
-
-            space = false;
-            sb.Append(char.ToLower(c, CultureInfo.InvariantCulture));
-        }
-
-        return sb.ToString().TrimEnd('.', '!', '?', '।');
     }
 }
 

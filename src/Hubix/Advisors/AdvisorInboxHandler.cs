@@ -1,0 +1,136 @@
+using Hubix.Data;
+using Hubix.Webhooks;
+using Hubix.WhatsApp.Webhooks;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hubix.Advisors;
+
+/// <summary>
+/// What every new webhook event means for the advisors: the 24-hour window (each advisor's last message by Meta's clock),
+/// the consent keywords and Meta's own opt-outs (a failed status with 131050, the <c>user_preferences</c> webhook), and
+/// people who are not advisors. Other features (the daily pack, the assistant) act only on known advisors' messages.
+/// </summary>
+internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandler
+{
+    /// <summary>Kinds a person sends (not reactions, system messages or errors): these get an unknown sender an answer.</summary>
+    private static readonly HashSet<string> UserKinds = new(StringComparer.Ordinal)
+    {
+        "text", "button", "button_reply", "list_reply", "image", "document", "audio", "video", "sticker", "location", "contacts",
+    };
+
+    public async Task HandleAsync(UnitOfWork work, IReadOnlyList<NewEvent> events, CancellationToken ct)
+    {
+        await TouchAsync(work, events.Select(e => e.Event).OfType<InboundMessage>(), ct);
+        foreach (var (evt, _) in events)
+        {
+            switch (evt)
+            {
+                case InboundMessage m when UserKinds.Contains(m.Kind):
+                    await OnMessageAsync(work, m, ct);
+                    break;
+                case MessageStatus { Status: "failed" } s when s.RecipientId is not null && s.Errors.Any(e => e.Code == ConsentService.StoppedMarketingCode):
+                    await ChangeAsync(work, s.RecipientId, AdvisorStatus.OptedOut, "error_131050", s.MessageId, s.Timestamp?.UtcDateTime ?? work.Now, ct);
+                    break;
+                case OtherEvent { Field: "user_preferences" } o when o.WaId is not null && o.Summary is not null:
+                    var summary = o.Summary.ToLowerInvariant();
+                    if (summary.EndsWith("stop", StringComparison.Ordinal))
+                    {
+                        await ChangeAsync(work, o.WaId, AdvisorStatus.OptedOut, "user_preferences", o.Summary, work.Now, ct);
+                    }
+                    else if (summary.EndsWith("resume", StringComparison.Ordinal))
+                    {
+                        await ChangeAsync(work, o.WaId, AdvisorStatus.Active, "user_preferences", o.Summary, work.Now, ct);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private async Task OnMessageAsync(UnitOfWork work, InboundMessage m, CancellationToken ct)
+    {
+        var at = m.Timestamp?.UtcDateTime ?? work.Now;
+        var advisor = await AdvisorLookup.FindAsync(work.Db, m, ct);
+        if (advisor is null || advisor.DeletedAt is not null)
+        {
+            await consent.RecordUnknownSenderAsync(work, m, at, ct);
+            return;
+        }
+
+        if (ConsentKeywords.In(m) is { } status)
+        {
+            await consent.AnswerKeywordAsync(work, advisor, status, m, at, ct);
+        }
+    }
+
+    private async Task ChangeAsync(UnitOfWork work, string phone, AdvisorStatus status, string source, string detail, DateTime at, CancellationToken ct)
+    {
+        var advisor = await work.Db.Set<Advisor>().SingleOrDefaultAsync(a => a.Phone == phone, ct);
+        if (advisor is not null)
+        {
+            consent.Change(work, advisor, status, source, detail, at);
+        }
+    }
+
+    /// <summary>
+    /// Remembers each advisor's last inbound time by Meta's clock (the 24-hour window runs from it) and their user id, in
+    /// one read for the whole batch.
+    /// </summary>
+    private static async Task TouchAsync(UnitOfWork work, IEnumerable<InboundMessage> messages, CancellationToken ct)
+    {
+        var latest = new Dictionary<string, (DateTime At, string? UserId)>(StringComparer.Ordinal);
+        foreach (var m in messages)
+        {
+            if (m.From is null || m.Timestamp is null)
+            {
+                continue;
+            }
+
+            var at = m.Timestamp.Value.UtcDateTime;
+            if (!latest.TryGetValue(m.From, out var cur) || cur.At < at)
+            {
+                latest[m.From] = (at, m.UserId);
+            }
+        }
+
+        if (latest.Count == 0)
+        {
+            return;
+        }
+
+        var phones = latest.Keys.ToList();
+        var advisors = await work.Db.Set<Advisor>().Where(a => phones.Contains(a.Phone)).ToListAsync(ct);
+        foreach (var advisor in advisors)
+        {
+            var (at, userId) = latest[advisor.Phone];
+            if (advisor.LastInboundAt is null || advisor.LastInboundAt < at)
+            {
+                advisor.LastInboundAt = at;
+            }
+
+            if (userId is not null && advisor.UserId is null)
+            {
+                advisor.UserId = userId;
+            }
+        }
+    }
+}
+
+/// <summary>Who sent a message: the advisor with that phone, else the one with that business-scoped user id.</summary>
+public static class AdvisorLookup
+{
+    /// <summary>The advisor (tracked by <paramref name="db"/>), deleted ones included; null when nobody matches.</summary>
+    public static async Task<Advisor?> FindAsync(HubixDbContext db, InboundMessage m, CancellationToken ct)
+    {
+        if (m.From is not null)
+        {
+            var byPhone = await db.Set<Advisor>().SingleOrDefaultAsync(a => a.Phone == m.From, ct);
+            if (byPhone is not null)
+            {
+                return byPhone;
+            }
+        }
+
+        return m.UserId is null ? null : await db.Set<Advisor>().FirstOrDefaultAsync(a => a.UserId == m.UserId, ct);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Hubix.Data;
+
+/// <summary>
+/// One business transaction: read and plan first, then write everything at once. Callers read through <see cref="Db"/>
+/// (outside the transaction, as at READ COMMITTED) and add or change tracked rows; <see cref="CommitAsync"/> then takes
+/// the SQLite write gate, runs the <see cref="Guard"/>s, saves the tracked rows, runs the planned <see cref="Write"/>s,
+/// commits, and runs every <see cref="AfterCommit"/> action. The inbox worker, the agent, the daily send, the operator's
+/// actions and the resend all work this way, so a use case (an unlock, a consent change) behaves the same whoever
+/// calls it, and its after-commit actions (wake the dispatcher, tell the live feed) always run.
+/// </summary>
+/// <remarks>
+/// Reading before the transaction keeps SQLite's single write lock, which the webhook intake also needs, held only for
+/// the writes. It is safe because what must not happen twice is guarded by unique keys (an interaction's dedupe key, an
+/// outbox row's idempotency key, an unlock's tap id): a row another transaction stored meanwhile fails this commit, and
+/// the caller retries and then sees it.
+/// </remarks>
+public sealed class UnitOfWork : IAsyncDisposable
+{
+    private readonly HubixDb _db;
+    private readonly List<Func<DbConnection, DbTransaction, CancellationToken, Task<bool>>> _guards = [];
+    private readonly List<Func<DbConnection, DbTransaction, CancellationToken, Task>> _writes = [];
+    private readonly List<Action> _afterCommit = [];
+    private bool _committed;
+
+    private UnitOfWork(HubixDb db, HubixDbContext context, DateTime now)
+    {
+        _db = db;
+        Db = context;
+        Now = now;
+    }
+
+    /// <summary>A new unit of work on its own context and connection (the reads and the transaction share it).</summary>
+    /// <param name="now">The time this work is done at (UTC), from the caller's <see cref="TimeProvider"/>.</param>
+    public static async Task<UnitOfWork> BeginAsync(HubixDb db, DateTime now, CancellationToken ct)
+    {
+        var context = db.CreateDbContext();
+        try
+        {
+            await context.Database.OpenConnectionAsync(ct);
+            return new UnitOfWork(db, context, now);
+        }
+        catch
+        {
+            await context.DisposeAsync();
+            throw;
+        }
+    }
+
+    public HubixDbContext Db { get; }
+
+    /// <summary>Processing time (UTC). Use an event's own timestamp for anything about Meta's clock.</summary>
+    public DateTime Now { get; }
+
+    /// <summary>Whether <see cref="CommitAsync"/> committed.</summary>
+    public bool Committed => _committed;
+
+    /// <summary>
+    /// Runs after the commit (wake a worker, publish to the live feed). Actions must not throw: if one does, the others
+    /// still run and the first exception is rethrown after them.
+    /// </summary>
+    public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    /// <summary>
+    /// A raw-SQL write to run inside the transaction after the tracked rows were saved (their ids are known then), in
+    /// the order planned. Tracked rows it changes are saved once more before the commit.
+    /// </summary>
+    public void Write(Func<DbConnection, DbTransaction, CancellationToken, Task> write) => _writes.Add(write);
+
+    /// <summary>
+    /// A conditional write that runs first inside the transaction; when it returns false (e.g. "mark this turn answered
+    /// only if still pending" hit no row: another worker got there first) nothing is written and <see cref="CommitAsync"/>
+    /// returns false.
+    /// </summary>
+    public void Guard(Func<DbConnection, DbTransaction, CancellationToken, Task<bool>> guard) => _guards.Add(guard);
+
+    /// <summary>Writes everything planned in one transaction and runs the after-commit actions; false when a guard said no.</summary>
+    public async Task<bool> CommitAsync(CancellationToken ct)
+    {
+        if (_committed)
+        {
+            throw new InvalidOperationException("This unit of work has already committed.");
+        }
+
+        // One scan of the tracked rows before the gate (callers may turn automatic detection off for big batches).
+        Db.ChangeTracker.DetectChanges();
+        using (await _db.EnterWriteAsync(ct))
+        {
+            await using var tx = await Db.Database.BeginTransactionAsync(ct);
+            var connection = Db.Database.GetDbConnection();
+            var transaction = tx.GetDbTransaction();
+            foreach (var guard in _guards)
+            {
+                if (!await guard(connection, transaction, ct))
+                {
+                    await tx.RollbackAsync(ct);
+                    return false;
+                }
+            }
+
+            await Db.SaveChangesAsync(ct);
+            foreach (var write in _writes)
+            {
+                await write(connection, transaction, ct);
+            }
+
+            Db.ChangeTracker.DetectChanges();
+            if (Db.ChangeTracker.HasChanges())
+            {
+                await Db.SaveChangesAsync(ct);
+            }
+
+            await tx.CommitAsync(ct);
+            _committed = true;
+        }
+
+        RunAfterCommit();
+        return true;
+    }
+
+    private void RunAfterCommit()
+    {
+        Exception? first = null;
+        foreach (var action in _afterCommit)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception ex)
+            {
+                first ??= ex;
+            }
+        }
+
+        if (first is not null)
+        {
+            throw new InvalidOperationException("An after-commit action failed; the transaction itself committed.", first);
+        }
+    }
+
+    public ValueTask DisposeAsync() => Db.DisposeAsync();
+}
