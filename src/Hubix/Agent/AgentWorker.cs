@@ -67,33 +67,19 @@ public sealed partial class AgentWorker(
     AgentMeter metrics,
     IOptions<AgentConversationOptions> options,
     TimeProvider time,
-    ILogger<AgentWorker> logger) : BackgroundService
+    ILogger<AgentWorker> logger) : PollingWorker(time, logger)
 {
     private AgentConversationOptions Options => options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var claimed = await RunOnceAsync(stoppingToken);
-                if (claimed < Options.BatchSize)
-                {
-                    await signal.WaitAsync(Options.IdlePoll, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogIterationFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(500), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    /// <summary>Back-off of a turn that failed: 1 s, 2 s, 4 s ... at most this.</summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
+
+    private readonly WorkQueue<ConversationTurn, ConversationTurnState> _queue = new(db, ConversationTurnState.Pending);
+
+    protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct) =>
+        await RunOnceAsync(ct) < Options.BatchSize ? Options.IdlePoll : TimeSpan.Zero;
+
+    protected override Task WaitAsync(TimeSpan wait, CancellationToken ct) => signal.WaitAsync(wait, ct);
 
     /// <summary>Claims and answers one batch of pending turns; returns how many were claimed.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
@@ -114,22 +100,8 @@ public sealed partial class AgentWorker(
         return ids.Count;
     }
 
-    private async Task<List<long>> ClaimAsync(CancellationToken ct)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        using var gate = await db.EnterWriteAsync(ct);
-        await using var cmd = LeaseClaim.Command(connection, db, "ConversationTurns", "", now, Options.Lease, Options.BatchSize);
-        var ids = new List<long>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            ids.Add(reader.GetInt64(0));
-        }
-
-        ids.Sort();
-        return ids;
-    }
+    private Task<List<long>> ClaimAsync(CancellationToken ct) =>
+        _queue.ClaimAsync(Time.GetUtcNow().UtcDateTime, Options.Lease, Options.BatchSize, [nameof(ConversationTurn.Id)], [], r => r.GetInt64(0), id => id, ct);
 
     private async Task AnswerAsync(long id, CancellationToken ct)
     {
@@ -142,7 +114,7 @@ public sealed partial class AgentWorker(
 
         var advisor = await context.Set<Advisor>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == turn.AdvisorId, ct);
         var windowEnd = (advisor?.LastInboundAt is { } l && l > turn.At ? l : turn.At) + Options.Window;
-        if (WhyNotAnswered(advisor, windowEnd, time.GetUtcNow().UtcDateTime) is { } skip)
+        if (WhyNotAnswered(advisor, windowEnd, Time.GetUtcNow().UtcDateTime) is { } skip)
         {
             await FinishAsync(context, id, skip.State, skip.Note, ct);
             return;
@@ -166,7 +138,7 @@ public sealed partial class AgentWorker(
     /// </summary>
     private async Task RecordAnswerAsync(ConversationTurn turn, AgentAnswer answer, DateTime windowEnd, CancellationToken ct)
     {
-        await using var work = await UnitOfWork.BeginAsync(db, time.GetUtcNow().UtcDateTime, ct);
+        await using var work = await UnitOfWork.BeginAsync(db, Time.GetUtcNow().UtcDateTime, ct);
         var now = work.Now;
         var sources = answer.Sources.Count == 0 ? null : Cut(string.Join('\n', answer.Sources), 2000);
         var path = turn.Kind == "button_reply" ? AgentPaths.Button : answer.Path;
@@ -338,30 +310,25 @@ public sealed partial class AgentWorker(
 
     private async Task RecordFailureAsync(long id, Exception ex, CancellationToken ct)
     {
-        var now = time.GetUtcNow().UtcDateTime;
         await using var context = db.CreateDbContext();
-        var turn = await context.Set<ConversationTurn>().SingleOrDefaultAsync(t => t.Id == id && t.State == ConversationTurnState.Pending, ct);
+        var turn = await context.Set<ConversationTurn>().AsNoTracking().Where(t => t.Id == id && t.State == ConversationTurnState.Pending)
+            .Select(t => new { t.Attempts, t.InboundWamid, t.Phone }).SingleOrDefaultAsync(ct);
         if (turn is null)
         {
             return;
         }
 
-        turn.Attempts++;
-        turn.LeaseUntil = null;
-        turn.Note = Cut(ex.GetType().Name + ": " + ex.Message, 512);
-        if (turn.Attempts >= Options.MaxAttempts)
+        var attempts = turn.Attempts + 1;
+        var error = ex.GetType().Name + ": " + ex.Message;
+        if (await _queue.FailAsync(id, attempts, Options.MaxAttempts, MaxRetryDelay, ConversationTurnState.Failed, nameof(ConversationTurn.Note), error,
+                Time.GetUtcNow().UtcDateTime, ct))
         {
-            turn.State = ConversationTurnState.Failed;
-            LogGaveUp(logger, ex, turn.InboundWamid, turn.Phone, turn.Attempts);
+            LogGaveUp(logger, ex, turn.InboundWamid, turn.Phone, attempts);
         }
         else
         {
-            var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, turn.Attempts - 1)));
-            turn.NextAttemptAt = now + delay;
-            LogRetry(logger, ex, turn.InboundWamid, turn.Phone, turn.Attempts, delay);
+            LogRetry(logger, ex, turn.InboundWamid, turn.Phone, attempts);
         }
-
-        await context.SaveChangesAsync(ct);
     }
 
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
@@ -370,12 +337,10 @@ public sealed partial class AgentWorker(
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent answered {WaMessageId} from {Phone}: {Intent} ({Path}, {LatencyMs:F1} ms)")]
     private static partial void LogAnswered(ILogger logger, string waMessageId, string phone, string intent, string path, double latencyMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent could not answer {WaMessageId} from {Phone} (attempt {Attempts}); retry in {Delay}")]
-    private static partial void LogRetry(ILogger logger, Exception ex, string waMessageId, string phone, int attempts, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent could not answer {WaMessageId} from {Phone} (attempt {Attempts}); retrying with back-off")]
+    private static partial void LogRetry(ILogger logger, Exception ex, string waMessageId, string phone, int attempts);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Agent gave up on {WaMessageId} from {Phone} after {Attempts} attempts")]
     private static partial void LogGaveUp(ILogger logger, Exception ex, string waMessageId, string phone, int attempts);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Agent worker iteration failed; retrying")]
-    private static partial void LogIterationFailed(ILogger logger, Exception ex);
 }

@@ -59,6 +59,12 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
     public string ConnectionString { get; }
     public bool IsPostgres => Provider == DatabaseProvider.Postgres;
 
+    /// <summary>
+    /// The row-lock clause of a claim, the one place it is spelled: on PostgreSQL several replicas claim at once and
+    /// <c>FOR UPDATE SKIP LOCKED</c> hands each row to one of them; SQLite has one writer per file and needs none.
+    /// </summary>
+    public string SkipLocked => IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+
     public HubixDbContext CreateDbContext() => _sqlite is not null
         ? new SqliteHubixDbContext(_sqlite)
         : new PostgresHubixDbContext(_postgres!);

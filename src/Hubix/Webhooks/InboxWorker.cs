@@ -53,34 +53,18 @@ public sealed class InboxWorker(
     LiveFeed feed,
     IOptions<InboxOptions> options,
     TimeProvider time,
-    ILogger<InboxWorker> logger) : BackgroundService
+    ILogger<InboxWorker> logger) : PollingWorker(time, logger)
 {
+    /// <summary>Back-off of a failing body: 1 s, 2 s, 4 s ... at most this.</summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(5);
+
     private readonly IInboxHandler[] _handlers = handlers.ToArray();
     private readonly InboxOptions _options = options.Value;
+    private readonly WorkQueue<InboxEvent, InboxState> _queue = new(db, InboxState.Pending);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var processed = await RunOnceAsync(stoppingToken);
-                if (processed == 0)
-                {
-                    await signal.WaitAsync(_options.IdlePoll, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Inbox worker iteration failed; retrying");
-                await Task.Delay(TimeSpan.FromMilliseconds(500), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct) => await RunOnceAsync(ct) == 0 ? _options.IdlePoll : TimeSpan.Zero;
+
+    protected override Task WaitAsync(TimeSpan wait, CancellationToken ct) => signal.WaitAsync(wait, ct);
 
     /// <summary>Claims and processes one batch; returns how many rows it claimed.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
@@ -122,29 +106,18 @@ public sealed class InboxWorker(
 
     private sealed record ClaimedRow(long Id, byte[] Body, int Attempts);
 
-    private async Task<List<ClaimedRow>> ClaimAsync(CancellationToken ct)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        using var gate = await db.EnterWriteAsync(ct);
-        await using var cmd = LeaseClaim.Command(connection, db, "InboxEvents", "\"Body\", \"Attempts\"", now, _options.Lease, _options.BatchSize, "\"Priority\", \"Id\"");
-        var rows = new List<ClaimedRow>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new ClaimedRow(reader.GetInt64(0), (byte[])reader.GetValue(1), reader.GetInt32(2)));
-        }
-
-        rows.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return rows;
-    }
+    // Users' messages (Priority 0) first, then in arrival order: the (State, Priority, Id) index makes this a short walk.
+    private Task<List<ClaimedRow>> ClaimAsync(CancellationToken ct) =>
+        _queue.ClaimAsync(Time.GetUtcNow().UtcDateTime, _options.Lease, _options.BatchSize,
+            [nameof(InboxEvent.Priority), nameof(InboxEvent.Id)], [nameof(InboxEvent.Body), nameof(InboxEvent.Attempts)],
+            r => new ClaimedRow(r.GetInt64(0), (byte[])r.GetValue(1), r.GetInt32(2)), r => r.Id, ct);
 
     private async Task ProcessAsync(IReadOnlyList<ClaimedRow> rows, CancellationToken ct)
     {
         // Parsing, the dedupe read and the handlers (which read, and plan their writes) run before the write gate and
         // the transaction (UnitOfWork): on SQLite the webhook intake waits for that gate, so the worker holds it only
         // while it writes.
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = Time.GetUtcNow().UtcDateTime;
         var (events, deadLetters) = Parse(rows, now);
         await using var work = await UnitOfWork.BeginAsync(db, now, ct);
         // Handlers add and change many rows; EF's automatic change detection would rescan every tracked row on each
@@ -288,30 +261,24 @@ public sealed class InboxWorker(
 
     private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
 
+    /// <summary>Retries the body later with back-off; after <see cref="InboxOptions.MaxAttempts"/> it is dead-lettered, never dropped.</summary>
     private async Task RecordFailureAsync(ClaimedRow row, Exception ex, CancellationToken ct)
     {
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = Time.GetUtcNow().UtcDateTime;
         var attempts = row.Attempts + 1;
-        await using var context = db.CreateDbContext();
         var error = ex.GetType().Name + ": " + ex.Message;
-        if (attempts >= _options.MaxAttempts)
+        if (!await _queue.FailAsync(row.Id, attempts, _options.MaxAttempts, MaxRetryDelay, InboxState.DeadLettered, nameof(InboxEvent.LastError), error, now, ct))
         {
-            logger.LogError(ex, "Inbox event {InboxId} failed {Attempts} times; dead-lettered", row.Id, attempts);
-            context.Add(new DeadLetter { At = now, Source = "processing", Reason = error, Body = row.Body, InboxEventId = row.Id });
-            await context.SaveChangesAsync(ct);
-            await context.Set<InboxEvent>().Where(e => e.Id == row.Id).ExecuteUpdateAsync(
-                s => s.SetProperty(e => e.State, InboxState.DeadLettered).SetProperty(e => e.Attempts, attempts)
-                    .SetProperty(e => e.LastError, error).SetProperty(e => e.LeaseUntil, (DateTime?)null),
-                ct);
+            logger.LogWarning(ex, "Inbox event {InboxId} failed (attempt {Attempts}); retrying with back-off", row.Id, attempts);
             return;
         }
 
-        // Exponential backoff with jitter: 1 s, 2 s, 4 s ... capped at 5 min.
-        var delay = TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts - 1)) * (0.8 + Random.Shared.NextDouble() * 0.4));
-        logger.LogWarning(ex, "Inbox event {InboxId} failed (attempt {Attempts}); retry in {Delay}", row.Id, attempts, delay);
-        await context.Set<InboxEvent>().Where(e => e.Id == row.Id).ExecuteUpdateAsync(
-            s => s.SetProperty(e => e.Attempts, attempts).SetProperty(e => e.NextAttemptAt, now + delay)
-                .SetProperty(e => e.LastError, error).SetProperty(e => e.LeaseUntil, (DateTime?)null),
-            ct);
+        logger.LogError(ex, "Inbox event {InboxId} failed {Attempts} times; dead-lettered", row.Id, attempts);
+        await using var context = db.CreateDbContext();
+        context.Add(new DeadLetter { At = now, Source = "processing", Reason = error, Body = row.Body, InboxEventId = row.Id });
+        using (await db.EnterWriteAsync(ct))
+        {
+            await context.SaveChangesAsync(ct);
+        }
     }
 }
