@@ -13,7 +13,8 @@ namespace Hubix.Delivery;
 /// safe across replicas on PostgreSQL), applies the number's throughput bucket and each recipient's pair-rate pacing
 /// and 131056 back-off, and starts up to <see cref="DeliveryOptions.Concurrency"/> sends at once, each carrying
 /// <c>biz_opaque_callback_data</c> = the row id. Results go through a channel to one writer that updates many rows per
-/// transaction. A lease-expired <c>Sending</c> row is reconciled against status webhooks before it is ever resent.
+/// transaction. A lease-expired <c>Sending</c> row is reconciled against status webhooks before it is ever resent, and
+/// status webhooks that matched no row when they arrived are applied once their row can be found.
 /// </summary>
 /// <remarks>
 /// Classification (REFERENCE §10): Throughput (130429) slows the whole bucket and retries; PairRate (131056) backs off
@@ -370,6 +371,22 @@ public sealed class OutboxDispatcher : BackgroundService
         }
 
         foreach (var change in changes)
+        {
+            _events.Publish(change);
+        }
+
+        var (swept, applied, expired) = await _store.SweepUnmatchedAsync(now, ct);
+        if (applied > 0)
+        {
+            _logger.LogInformation("Applied {Applied} status webhooks that had matched no outbox row when they arrived", applied);
+        }
+
+        if (expired > 0)
+        {
+            _logger.LogDebug("Dropped {Expired} status webhooks that matched no outbox row for {Retention}", expired, OutboxStore.UnmatchedRetention);
+        }
+
+        foreach (var change in swept)
         {
             _events.Publish(change);
         }

@@ -49,6 +49,20 @@ internal sealed class OutboxStore(HubixDb db)
     private const int MaxReasonLength = 1000;
 
     /// <summary>
+    /// How long a status that matched no outbox row is kept. A send's answer comes within seconds and reconciliation
+    /// within minutes, so a week is far past anything of ours still waiting for it; what is left by then is statuses of
+    /// messages other apps sent from the same number, or of a resent copy whose row kept the first wamid.
+    /// </summary>
+    internal static readonly TimeSpan UnmatchedRetention = TimeSpan.FromDays(7);
+
+    /// <summary>How far back (by receipt) the sweep looks for kept statuses whose row appeared; see <see cref="SweepUnmatchedAsync"/>.</summary>
+    private static readonly TimeSpan SweepWindow = TimeSpan.FromHours(1);
+
+    // Per maintenance round (every few seconds), so one round stays a short transaction whatever piled up.
+    private const int SweepLimit = 500;
+    private const int ExpireLimit = 1000;
+
+    /// <summary>
     /// Claims up to <paramref name="limit"/> due rows and marks them Sending until <paramref name="leaseUntil"/>. A row in
     /// a group is due only when no lower position of its group is Queued or Sending (so k+1 goes only after k was
     /// accepted, or failed: then it comes back with <see cref="ClaimedRow.PreviousFailed"/> and is failed without a
@@ -231,29 +245,24 @@ internal sealed class OutboxStore(HubixDb db)
         return changes;
     }
 
-    /// <summary>Status webhooks that reached us before the send's answer and carried no callback data: apply them now.</summary>
-    private static async Task<List<DeliveryStateChange>> ApplyEarlierStatusesAsync(DbConnection connection, DbTransaction tx, List<string> wamids, CancellationToken ct)
+    /// <summary>
+    /// Status webhooks that reached us before the send's answer (the inbox kept them in <c>UnmatchedStatuses</c>): apply
+    /// them now, in Meta's time order, and drop the applied ones.
+    /// </summary>
+    private async Task<List<DeliveryStateChange>> ApplyEarlierStatusesAsync(DbConnection connection, DbTransaction tx, List<string> wamids, CancellationToken ct)
     {
-        var statuses = new List<StoredStatus>();
+        var statuses = new List<KeptStatus>();
         foreach (var chunk in wamids.Chunk(ChunkSize))
         {
             await using var cmd = connection.CreateCommand();
             cmd.Transaction = tx;
-            cmd.CommandText = "SELECT \"WaMessageId\", \"Context\", \"Type\", \"At\", \"ErrorCode\", \"ErrorDetails\" FROM \"Interactions\" WHERE \"Direction\" = 'status' AND \"WaMessageId\" IN (" +
-                InList(cmd, "@w", chunk) + ")";
-            statuses.AddRange(await ReadStatusesAsync(cmd, ct));
+            // SKIP LOCKED: a kept row locked by another replica's sweep is being applied by it, and that sweep may be
+            // waiting for the outbox row this transaction holds; waiting for it here would deadlock.
+            cmd.CommandText = SelectKept + "WHERE \"WaMessageId\" IN (" + InList(cmd, "@w", chunk) + ")" + LockClause;
+            statuses.AddRange(await ReadKeptAsync(cmd, ct));
         }
 
-        var changes = new List<DeliveryStateChange>();
-        foreach (var s in statuses.OrderBy(s => s.At))
-        {
-            if (await StatusSql.ApplyAsync(connection, tx, s.WaMessageId, null, s.Status, s.At, s.ErrorCode, s.ErrorDetails, ct) is { } change)
-            {
-                changes.Add(change);
-            }
-        }
-
-        return changes;
+        return (await ApplyKeptAsync(connection, tx, statuses, ct)).Changes;
     }
 
     /// <summary>
@@ -263,11 +272,18 @@ internal sealed class OutboxStore(HubixDb db)
     /// <paramref name="grace"/> has passed since the lease ran out.
     /// </summary>
     /// <remarks>
+    /// <para>
+    /// A status that arrives while the row is lease-expired <c>Sending</c> with no wamid is matched by its id at once (see
+    /// <see cref="StatusSql"/>); one that matched nothing then (its transaction raced another) waits in
+    /// <c>UnmatchedStatuses</c>, which is what this reads.
+    /// </para>
+    /// <para>
     /// The remaining at-least-once window: Meta accepted the message, we lost the answer (crash, timeout, dropped
     /// connection), and no status webhook for it arrived within the grace (webhooks delayed or undeliverable, or the
     /// message is held by Meta). Then the message is sent again and the advisor sees it twice. A longer grace narrows
     /// the window at the cost of a later message; a status arriving after the resend is matched by wamid to whichever
     /// send Meta reports, and the first wamid stored wins.
+    /// </para>
     /// </remarks>
     public async Task<(List<DeliveryStateChange> Changes, int Adopted, int Requeued)> ReconcileAsync(DateTime now, TimeSpan grace, CancellationToken ct)
     {
@@ -278,8 +294,7 @@ internal sealed class OutboxStore(HubixDb db)
         await using (var cmd = connection.CreateCommand())
         {
             cmd.Transaction = tx;
-            cmd.CommandText = "SELECT \"Id\", \"LeaseUntil\" FROM \"OutboxMessages\" WHERE \"State\" = 1 AND \"LeaseUntil\" < @now ORDER BY \"Id\" LIMIT 500" +
-                (db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "");
+            cmd.CommandText = "SELECT \"Id\", \"LeaseUntil\" FROM \"OutboxMessages\" WHERE \"State\" = 1 AND \"LeaseUntil\" < @now ORDER BY \"Id\" LIMIT 500" + LockClause;
             cmd.AddParameter("@now", now);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -294,27 +309,18 @@ internal sealed class OutboxStore(HubixDb db)
             return ([], 0, 0);
         }
 
-        var statuses = new List<StoredStatus>();
+        var statuses = new List<KeptStatus>();
         foreach (var chunk in expired.Chunk(ChunkSize))
         {
             await using var cmd = connection.CreateCommand();
             cmd.Transaction = tx;
-            cmd.CommandText = "SELECT \"WaMessageId\", \"Context\", \"Type\", \"At\", \"ErrorCode\", \"ErrorDetails\" FROM \"Interactions\" WHERE \"Direction\" = 'status' AND \"Context\" IN (" +
-                InList(cmd, "@c", chunk.Select(e => e.Id.ToString(CultureInfo.InvariantCulture))) + ")";
-            statuses.AddRange(await ReadStatusesAsync(cmd, ct));
+            // SKIP LOCKED: as in ApplyEarlierStatusesAsync; a row another replica's sweep holds is applied by it.
+            cmd.CommandText = SelectKept + "WHERE \"OutboxId\" IN (" + InList(cmd, "@c", chunk.Select(e => e.Id)) + ")" + LockClause;
+            statuses.AddRange(await ReadKeptAsync(cmd, ct));
         }
 
-        var changes = new List<DeliveryStateChange>();
-        var adopted = new HashSet<long>();
-        foreach (var s in statuses.OrderBy(s => s.At))
-        {
-            var id = long.Parse(s.Context!, CultureInfo.InvariantCulture);
-            if (await StatusSql.ApplyAsync(connection, tx, s.WaMessageId, id, s.Status, s.At, s.ErrorCode, s.ErrorDetails, ct) is { } change)
-            {
-                adopted.Add(id);
-                changes.Add(change);
-            }
-        }
+        var (applied, changes) = await ApplyKeptAsync(connection, tx, statuses, ct);
+        var adopted = applied.Select(s => s.OutboxId!.Value).ToHashSet();
 
         var requeue = expired.Where(e => !adopted.Contains(e.Id) && e.LeaseUntil + grace <= now).Select(e => e.Id).ToList();
         foreach (var chunk in requeue.Chunk(ChunkSize))
@@ -331,32 +337,119 @@ internal sealed class OutboxStore(HubixDb db)
         return (changes, adopted.Count, requeue.Count);
     }
 
-    private sealed record StoredStatus(string WaMessageId, string? Context, string Status, DateTime At, int? ErrorCode, string? ErrorDetails);
-
-    private static async Task<List<StoredStatus>> ReadStatusesAsync(DbCommand cmd, CancellationToken ct)
+    /// <summary>
+    /// Applies kept statuses whose row can be found now, and drops the ones past <see cref="UnmatchedRetention"/>. Runs with
+    /// every maintenance round.
+    /// </summary>
+    /// <remarks>
+    /// Its real job is a race on PostgreSQL (SQLite has one writer at a time, so there one transaction always sees the
+    /// other's work). The inbox transaction that applies a status for wamid W and the writer's transaction that stores W on
+    /// its row (<see cref="WriteAsync"/>) can run at the same time at READ COMMITTED: the status's update does not see the
+    /// uncommitted W and matches no row (by callback id it waits for the row lock and then finds a wamid already set), so
+    /// the status is kept; and the writer's look for earlier statuses does not see the uncommitted kept row. Both commit,
+    /// and neither applied the status. Once both have committed the pair is visible here. A race commits within
+    /// seconds, so only rows received within <see cref="SweepWindow"/> are looked at: the table also holds, for a week,
+    /// the statuses of messages other apps sent from the same number, and those are not read again every round.
+    /// </remarks>
+    public async Task<(List<DeliveryStateChange> Changes, int Applied, int Expired)> SweepUnmatchedAsync(DateTime now, CancellationToken ct)
     {
-        var list = new List<StoredStatus>();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        using var gate = await db.EnterWriteAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        List<KeptStatus> found;
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            // The subqueries are in WHERE, so FOR UPDATE locks only the kept rows, never outbox rows.
+            cmd.CommandText = SelectKept + "u WHERE u.\"ReceivedAt\" >= @since AND (" +
+                "EXISTS (SELECT 1 FROM \"OutboxMessages\" o WHERE o.\"WaMessageId\" = u.\"WaMessageId\") OR " +
+                "(u.\"OutboxId\" IS NOT NULL AND EXISTS (SELECT 1 FROM \"OutboxMessages\" o WHERE o.\"Id\" = u.\"OutboxId\" AND o.\"WaMessageId\" IS NULL))) " +
+                "ORDER BY u.\"Id\" LIMIT @limit" + LockClause;
+            cmd.AddParameter("@since", now - SweepWindow);
+            cmd.AddParameter("@limit", SweepLimit);
+            found = await ReadKeptAsync(cmd, ct);
+        }
+
+        var (applied, changes) = await ApplyKeptAsync(connection, tx, found, ct);
+
+        int expired;
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "DELETE FROM \"UnmatchedStatuses\" WHERE \"Id\" IN (SELECT \"Id\" FROM \"UnmatchedStatuses\" " +
+                "WHERE \"ReceivedAt\" < @cutoff LIMIT @limit" + LockClause + ")";
+            cmd.AddParameter("@cutoff", now - UnmatchedRetention);
+            cmd.AddParameter("@limit", ExpireLimit);
+            expired = await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return (changes, applied.Count, expired);
+    }
+
+    private string LockClause => db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+
+    private const string SelectKept =
+        "SELECT \"Id\", \"WaMessageId\", \"OutboxId\", \"Status\", \"At\", \"ErrorCode\", \"ErrorDetails\" FROM \"UnmatchedStatuses\" ";
+
+    private sealed record KeptStatus(long Id, string WaMessageId, long? OutboxId, string Status, DateTime At, int? ErrorCode, string? ErrorDetails);
+
+    private static async Task<List<KeptStatus>> ReadKeptAsync(DbCommand cmd, CancellationToken ct)
+    {
+        var list = new List<KeptStatus>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            if (ReadStatus(reader) is { } status)
-            {
-                list.Add(status);
-            }
+            list.Add(ReadKept(reader));
         }
 
         return list;
     }
 
-    private static StoredStatus? ReadStatus(DbDataReader reader) => reader.IsDBNull(0)
-        ? null
-        : new StoredStatus(
-            reader.GetString(0),
-            reader.IsDBNull(1) ? null : reader.GetString(1),
-            reader.GetString(2),
-            Utc(reader.GetDateTime(3)),
-            reader.IsDBNull(4) ? null : reader.GetInt32(4),
-            reader.IsDBNull(5) ? null : reader.GetString(5));
+    // Buffered like ReadClaimed: reading columns of a row ReadAsync returned does not block.
+    private static KeptStatus ReadKept(DbDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.IsDBNull(2) ? null : reader.GetInt64(2),
+        reader.GetString(3),
+        Utc(reader.GetDateTime(4)),
+        reader.IsDBNull(5) ? null : reader.GetInt32(5),
+        reader.IsDBNull(6) ? null : reader.GetString(6));
+
+    /// <summary>
+    /// Applies kept statuses in Meta's time order (ties in arrival order) and deletes those that matched a row; a miss
+    /// stays kept. Returns the applied ones and the changes to announce: only a status that left its row in its own state,
+    /// so that a late "delivered" applied to a row already read is not announced again.
+    /// </summary>
+    private static async Task<(List<KeptStatus> Applied, List<DeliveryStateChange> Changes)> ApplyKeptAsync(
+        DbConnection connection, DbTransaction tx, List<KeptStatus> statuses, CancellationToken ct)
+    {
+        var applied = new List<KeptStatus>();
+        var changes = new List<DeliveryStateChange>();
+        foreach (var s in statuses.DistinctBy(s => s.Id).OrderBy(s => s.At).ThenBy(s => s.Id))
+        {
+            if (await StatusSql.ReapplyAsync(connection, tx, s.WaMessageId, s.OutboxId, s.Status, s.At, s.ErrorCode, s.ErrorDetails, ct) is not { } change)
+            {
+                continue;
+            }
+
+            applied.Add(s);
+            if (StatusSql.Reached(change, s.Status))
+            {
+                changes.Add(change);
+            }
+        }
+
+        foreach (var chunk in applied.Chunk(ChunkSize))
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "DELETE FROM \"UnmatchedStatuses\" WHERE \"Id\" IN (" + InList(cmd, "@k", chunk.Select(s => s.Id)) + ")";
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        return (applied, changes);
+    }
 
     private static string InList<T>(DbCommand cmd, string prefix, IEnumerable<T> values)
     {
@@ -393,7 +486,8 @@ public static class FailureReasons
 /// Applies one status webhook to its outbox row, monotonically: the state only moves forward
 /// (sent &lt; delivered &lt; read; <c>failed</c> wins over queued/sending/accepted/sent but not over delivered/read),
 /// each timestamp keeps its first value (Meta's clock), and a duplicate or late webhook changes nothing. Matches by
-/// wamid, else by the outbox id Meta echoed in <c>biz_opaque_callback_data</c> (which also stores the wamid).
+/// wamid, else by the outbox id Meta echoed in <c>biz_opaque_callback_data</c> (which also stores the wamid). A status
+/// that matches no row is kept in <c>UnmatchedStatuses</c> (<see cref="UnmatchedStatus"/>) for the outbox to apply later.
 /// </summary>
 internal static class StatusSql
 {
@@ -409,18 +503,65 @@ internal static class StatusSql
             failed && code is { } c ? ErrorClassifier.Classify(c, null) : null);
     }
 
+    private static (OutboxState Rank, string Column)? Target(string status) => status switch
+    {
+        "sent" => (OutboxState.Sent, "SentAt"),
+        "delivered" => (OutboxState.Delivered, "DeliveredAt"),
+        "read" => (OutboxState.Read, "ReadAt"),
+        "failed" => (OutboxState.Failed, "FailedAt"),
+        _ => null, // played, deleted, anything new: recorded as an interaction only.
+    };
+
+    /// <summary>Whether applying <paramref name="status"/> left its row in that status's state (else it changed nothing worth announcing).</summary>
+    public static bool Reached(DeliveryStateChange change, string status) => Target(status) is { } t && change.State == t.Rank;
+
+    /// <summary>
+    /// Applies a status webhook as it arrives (the inbox, inside its transaction). When it matches no row, it is kept in
+    /// <c>UnmatchedStatuses</c> in the same transaction, so it commits or rolls back with the webhook.
+    /// </summary>
+    public static Task<DeliveryStateChange?> ApplyAsync(
+        DbConnection connection, DbTransaction? tx, string wamid, long? outboxId, string status, DateTime at, int? errorCode, string? errorDetails, CancellationToken ct) =>
+        // The inbox handler has no receipt time to pass: Meta's timestamp stands in. It is seconds before receipt, later
+        // only for a webhook Meta redelivered after an outage, which only brings that status's expiry forward.
+        ApplyAsync(connection, tx, wamid, outboxId, status, at, errorCode, errorDetails, receivedAt: at, ct);
+
+    /// <summary>As above, with the time the webhook was received (when the caller knows it), from which a kept status expires.</summary>
     public static async Task<DeliveryStateChange?> ApplyAsync(
+        DbConnection connection, DbTransaction? tx, string wamid, long? outboxId, string status, DateTime at, int? errorCode, string? errorDetails,
+        DateTime receivedAt, CancellationToken ct)
+    {
+        var change = await ReapplyAsync(connection, tx, wamid, outboxId, status, at, errorCode, errorDetails, ct);
+        // The parser already drops longer ids; a caller that did not would otherwise fail the whole inbox batch on PostgreSQL.
+        if (change is null && Target(status) is not null && wamid.Length <= UnmatchedStatus.MaxWaMessageIdLength)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            // A redelivered webhook (the inbox dedupes by its interaction log, which may have been pruned) is kept once.
+            cmd.CommandText =
+                "INSERT INTO \"UnmatchedStatuses\" (\"WaMessageId\", \"OutboxId\", \"Status\", \"At\", \"ErrorCode\", \"ErrorDetails\", \"ReceivedAt\") " +
+                "VALUES (@wamid, @id, @status, @at, @code, @details, @received) ON CONFLICT (\"WaMessageId\", \"Status\") DO NOTHING";
+            cmd.AddParameter("@wamid", wamid);
+            cmd.AddParameter("@id", outboxId);
+            cmd.AddParameter("@status", status);
+            cmd.AddParameter("@at", at);
+            cmd.AddParameter("@code", errorCode);
+            cmd.AddParameter("@details", Cap(errorDetails, UnmatchedStatus.MaxErrorDetailsLength));
+            cmd.AddParameter("@received", receivedAt);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        return change;
+    }
+
+    // Never splits a surrogate pair: PostgreSQL's client refuses to encode half of one.
+    private static string? Cap(string? s, int max) =>
+        s is null || s.Length <= max ? s : s[..(char.IsHighSurrogate(s[max - 1]) ? max - 1 : max)];
+
+    /// <summary>Applies a status taken from <c>UnmatchedStatuses</c>: a miss keeps it there and stores nothing new.</summary>
+    public static async Task<DeliveryStateChange?> ReapplyAsync(
         DbConnection connection, DbTransaction? tx, string wamid, long? outboxId, string status, DateTime at, int? errorCode, string? errorDetails, CancellationToken ct)
     {
-        (OutboxState Rank, string Column)? target = status switch
-        {
-            "sent" => (OutboxState.Sent, "SentAt"),
-            "delivered" => (OutboxState.Delivered, "DeliveredAt"),
-            "read" => (OutboxState.Read, "ReadAt"),
-            "failed" => (OutboxState.Failed, "FailedAt"),
-            _ => null, // played, deleted, anything new: recorded as an interaction only.
-        };
-        if (target is not { } t)
+        if (Target(status) is not { } t)
         {
             return null;
         }

@@ -124,7 +124,7 @@ public class DeliveryTests
     {
         await using var kit = await DeliveryKit.StartAsync(provider);
         var now = kit.Now;
-        long viaLog, viaWebhook;
+        long viaKept, viaWebhook;
         await using (var ctx = kit.Host.Db.CreateDbContext())
         {
             // Two "crashed" sends: Meta accepted both, we died before storing the wamid.
@@ -132,13 +132,13 @@ public class DeliveryTests
             var b = Crashed("crash-b", now);
             ctx.AddRange(a, b);
             await ctx.SaveChangesAsync(Ct);
-            viaLog = a.Id;
+            viaKept = a.Id;
             viaWebhook = b.Id;
-            // The status for the first was logged earlier (as InboxWorker does), the second arrives now over /webhook.
-            ctx.Add(new Interaction
+            // The status for the first came in earlier and matched no row then (its transaction raced another), so the
+            // inbox kept it; the second arrives now over /webhook.
+            ctx.Add(new UnmatchedStatus
             {
-                At = now.AddSeconds(-30), RecordedAt = now, Direction = "status", Type = "delivered", WaMessageId = "wamid.crashed-a",
-                Context = viaLog.ToString(System.Globalization.CultureInfo.InvariantCulture), DedupeKey = "status:wamid.crashed-a:delivered",
+                WaMessageId = "wamid.crashed-a", OutboxId = viaKept, Status = "delivered", At = now.AddSeconds(-30), ReceivedAt = now.AddSeconds(-30),
             });
             await ctx.SaveChangesAsync(Ct);
         }
@@ -147,10 +147,15 @@ public class DeliveryTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         await kit.AdvanceUntilAsync(TimeSpan.FromSeconds(5), async () =>
-            (await kit.RowAsync(viaLog)).State == OutboxState.Delivered && (await kit.RowAsync(viaWebhook)).State == OutboxState.Sent, "both adopted", maxSteps: 10);
-        Assert.Equal("wamid.crashed-a", (await kit.RowAsync(viaLog)).WaMessageId);
+            (await kit.RowAsync(viaKept)).State == OutboxState.Delivered && (await kit.RowAsync(viaWebhook)).State == OutboxState.Sent, "both adopted", maxSteps: 10);
+        Assert.Equal("wamid.crashed-a", (await kit.RowAsync(viaKept)).WaMessageId);
         Assert.Equal("wamid.crashed-b", (await kit.RowAsync(viaWebhook)).WaMessageId);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1795150000).UtcDateTime, (await kit.RowAsync(viaWebhook)).SentAt);
+
+        await using (var ctx = kit.Host.Db.CreateDbContext())
+        {
+            Assert.False(await ctx.Set<UnmatchedStatus>().AnyAsync(Ct), "an adopted status is no longer kept");
+        }
 
         // Well past the grace: still never resent.
         kit.Time.Advance(TimeSpan.FromMinutes(10));

@@ -38,6 +38,9 @@ public sealed class GraphStub : IAsyncDisposable
     /// <summary>Real-time delay before answering (for in-flight tests).</summary>
     public TimeSpan Delay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Every answer waits for this task (after <see cref="Delay"/>): lets a test act while a send is in flight.</summary>
+    public Task Hold { get; set; } = Task.CompletedTask;
+
     public IEnumerable<string> HostArgs => [$"--Hubix:WhatsApp:GraphBaseUrl={Url}"];
 
     public int CountFor(long outboxId) => Calls.Count(c => c.OutboxId == outboxId);
@@ -65,6 +68,8 @@ public sealed class GraphStub : IAsyncDisposable
             {
                 await Task.Delay(stub.Delay, CancellationToken.None);
             }
+
+            await stub.Hold.WaitAsync(http.RequestAborted);
 
             if (stub.Script(call) is { } error)
             {
