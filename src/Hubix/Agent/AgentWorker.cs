@@ -199,7 +199,7 @@ public sealed partial class AgentWorker(
         work.AfterCommit(() => Announce(advisor.Phone, turn, answer, replyTurn, row, action.HandoffOpened, now));
         if (await work.CommitAsync(ct))
         {
-            LogAnswered(logger, turn.InboundWamid, advisor.Phone, answer.Intent, answer.Path, answer.LatencyMs);
+            LogAnswered(Logger, turn.InboundWamid, advisor.Phone, answer.Intent, answer.Path, answer.LatencyMs);
         }
     }
 
@@ -323,11 +323,11 @@ public sealed partial class AgentWorker(
         if (await _queue.FailAsync(id, attempts, Options.MaxAttempts, MaxRetryDelay, ConversationTurnState.Failed, nameof(ConversationTurn.Note), error,
                 Time.GetUtcNow().UtcDateTime, ct))
         {
-            LogGaveUp(logger, ex, turn.InboundWamid, turn.Phone, attempts);
+            LogGaveUp(Logger, ex, turn.InboundWamid, turn.Phone, attempts);
         }
         else
         {
-            LogRetry(logger, ex, turn.InboundWamid, turn.Phone, attempts);
+            LogRetry(Logger, ex, turn.InboundWamid, turn.Phone, attempts);
         }
     }
 

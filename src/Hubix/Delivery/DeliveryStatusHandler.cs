@@ -9,7 +9,8 @@ namespace Hubix.Delivery;
 /// Applies status webhooks (sent, delivered, read, failed) to outbox rows inside the inbox transaction (one
 /// <see cref="UnitOfWork.Write"/> each, in webhook order), so the status and its effect commit together. Matches by
 /// wamid, else by <c>biz_opaque_callback_data</c> (our outbox id, which also stores the wamid when the send's answer was
-/// lost). Monotonic and idempotent (see <see cref="StatusSql"/>); the inbox already drops duplicates by (wamid, status).
+/// lost). A status that matches no row yet is kept in <see cref="UnmatchedStatus"/> and applied when its row is known.
+/// Monotonic and idempotent (see <see cref="StatusSql"/>); the inbox already drops duplicates by (wamid, status).
 /// </summary>
 internal sealed class DeliveryStatusHandler(DeliveryEventPublisher events) : IInboxHandler
 {
@@ -32,7 +33,7 @@ internal sealed class DeliveryStatusHandler(DeliveryEventPublisher events) : IIn
         var (wamid, at, code, details) = (status.MessageId, record.At, record.ErrorCode, record.ErrorDetails);
         work.Write(async (connection, tx, token) =>
         {
-            var change = await StatusSql.ApplyAsync(connection, tx, wamid, outboxId, status.Status, at, code, details, token);
+            var change = await StatusSql.ApplyAsync(connection, tx, wamid, outboxId, status.Status, at, code, details, work.Now, token);
             if (change is not null && (int)change.State == StateOf(status.Status))
             {
                 work.AfterCommit(() => events.Publish(change));

@@ -24,7 +24,7 @@ namespace Hubix.Delivery;
 /// requeues the row and pauses dispatch (readiness red) until a probe send succeeds. A failed row fails the rest of
 /// its group with <c>previous_failed</c>: a pack is never delivered with a hole. Nothing here blocks other recipients.
 /// </remarks>
-public sealed class OutboxDispatcher : BackgroundService
+public sealed class OutboxDispatcher : PollingWorker
 {
     private static readonly TimeSpan MarketingLimitDelay = TimeSpan.FromHours(24);
     private const int MaxWriteBatch = 500;
@@ -61,6 +61,7 @@ public sealed class OutboxDispatcher : BackgroundService
         DeliveryEventPublisher events,
         TimeProvider time,
         ILogger<OutboxDispatcher> logger)
+        : base(time, logger)
     {
         _store = new OutboxStore(db);
         _signal = signal;
@@ -87,27 +88,7 @@ public sealed class OutboxDispatcher : BackgroundService
         var writer = WriteLoopAsync();
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    // Zero: more is due, loop straight away; else sleep until signalled or the wait is over.
-                    var wait = await RunOnceAsync(stoppingToken);
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await _signal.WaitAsync(wait < MinWait ? MinWait : wait, stoppingToken);
-                    }
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (Exception ex)
-                {
-                    _logger.LogError(ex, "Outbox dispatcher iteration failed; retrying");
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                }
-            }
+            await base.ExecuteAsync(stoppingToken);
         }
         finally
         {
@@ -116,6 +97,11 @@ public sealed class OutboxDispatcher : BackgroundService
             await writer;
         }
     }
+
+    // Zero: more is due, loop straight away; else sleep until signalled or the wait is over.
+    protected override Task<TimeSpan> RunRoundAsync(CancellationToken ct) => RunOnceAsync(ct);
+
+    protected override Task WaitAsync(TimeSpan wait, CancellationToken ct) => _signal.WaitAsync(wait < MinWait ? MinWait : wait, ct);
 
     /// <summary>One round: maintenance when due, then claim and start what the budgets allow. Returns how long to sleep.</summary>
     private async Task<TimeSpan> RunOnceAsync(CancellationToken ct)
@@ -428,7 +414,7 @@ public sealed class OutboxDispatcher : BackgroundService
             catch (Exception ex) when (failures < 3)
             {
                 _logger.LogError(ex, "Writing {Count} send results failed; retrying", batch.Count);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * (failures + 1)));
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * (failures + 1)), _time);
             }
             catch (Exception ex)
             {

@@ -45,6 +45,14 @@ internal sealed record SendOutcome(
 /// </summary>
 internal sealed class OutboxStore(HubixDb db)
 {
+    private readonly WorkQueue<OutboxMessage, OutboxState> _queue = new(db, OutboxState.Queued);
+
+    // The states as stored, for the SQL below: the enum is the one truth, the numbers are never spelled.
+    private static readonly string Queued = OutboxStates.Sql(OutboxState.Queued);
+    private static readonly string Sending = OutboxStates.Sql(OutboxState.Sending);
+    private static readonly string Accepted = OutboxStates.Sql(OutboxState.Accepted);
+    private static readonly string Failed = OutboxStates.Sql(OutboxState.Failed);
+
     private const int ChunkSize = 100;
     private const int MaxReasonLength = 1000;
 
@@ -68,37 +76,25 @@ internal sealed class OutboxStore(HubixDb db)
     /// accepted, or failed: then it comes back with <see cref="ClaimedRow.PreviousFailed"/> and is failed without a
     /// call). Rows past <see cref="OutboxMessage.ExpiresAt"/> are claimed regardless, to be failed without a call.
     /// </summary>
-    public async Task<List<ClaimedRow>> ClaimAsync(int limit, DateTime now, DateTime leaseUntil, CancellationToken ct)
+    public Task<List<ClaimedRow>> ClaimAsync(int limit, DateTime now, DateTime leaseUntil, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        using var gate = await db.EnterWriteAsync(ct);
-        await using var cmd = connection.CreateCommand();
+        var (t, q) = (_queue.Table, _queue);
+        string C(string property) => q.Column(property);
         // "State" + 0 in the group subqueries: a group has a handful of rows, found by (GroupKey, Position). Without the
         // + 0, PostgreSQL with young statistics (a table that grew from empty in the last minute, not yet analyzed)
         // combined that lookup with the State index, reading 17,000 index entries per candidate row: 1.8 to 2.4 s per
         // claim in the PostgreSQL clickstorm, 3.6 ms with it (EXPLAIN ANALYZE, same data; BENCHMARKS.md).
-        var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
-        cmd.CommandText =
-            "UPDATE \"OutboxMessages\" SET \"State\" = 1, \"LeaseUntil\" = @lease WHERE \"Id\" IN (" +
-            "SELECT o.\"Id\" FROM \"OutboxMessages\" o WHERE o.\"State\" = 0 AND o.\"NextAttemptAt\" <= @now AND (" +
-            "o.\"GroupKey\" IS NULL OR (o.\"ExpiresAt\" IS NOT NULL AND o.\"ExpiresAt\" <= @now) OR NOT EXISTS (" +
-            "SELECT 1 FROM \"OutboxMessages\" p WHERE p.\"GroupKey\" = o.\"GroupKey\" AND p.\"Position\" < o.\"Position\" AND p.\"State\" + 0 IN (0, 1))) " +
-            "ORDER BY o.\"Priority\", o.\"NextAttemptAt\", o.\"Id\" LIMIT @limit" + lockClause + ") " +
-            "RETURNING \"Id\", \"Recipient\", \"Kind\", \"Payload\", \"Attempts\", \"ExpiresAt\", \"GroupKey\", \"Position\", \"Purpose\", " +
-            "CASE WHEN \"GroupKey\" IS NOT NULL AND EXISTS (SELECT 1 FROM \"OutboxMessages\" f WHERE f.\"GroupKey\" = \"OutboxMessages\".\"GroupKey\" " +
-            "AND f.\"Position\" < \"OutboxMessages\".\"Position\" AND f.\"State\" + 0 = 9) THEN 1 ELSE 0 END";
-        cmd.AddParameter("@lease", leaseUntil);
-        cmd.AddParameter("@now", now);
-        cmd.AddParameter("@limit", limit);
-        var rows = new List<ClaimedRow>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(ReadClaimed(reader));
-        }
-
-        rows.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return rows;
+        var due =
+            $"o.{C("GroupKey")} IS NULL OR (o.{C("ExpiresAt")} IS NOT NULL AND o.{C("ExpiresAt")} <= @now) OR NOT EXISTS (" +
+            $"SELECT 1 FROM {t} p WHERE p.{C("GroupKey")} = o.{C("GroupKey")} AND p.{C("Position")} < o.{C("Position")} AND p.{C("State")} + 0 IN ({Queued}, {Sending}))";
+        var previousFailed =
+            $"CASE WHEN {C("GroupKey")} IS NOT NULL AND EXISTS (SELECT 1 FROM {t} f WHERE f.{C("GroupKey")} = {t}.{C("GroupKey")} " +
+            $"AND f.{C("Position")} < {t}.{C("Position")} AND f.{C("State")} + 0 = {Failed}) THEN 1 ELSE 0 END";
+        return _queue.ClaimAsync(now, leaseUntil - now, limit,
+            [nameof(OutboxMessage.Priority), nameof(OutboxMessage.NextAttemptAt), nameof(OutboxMessage.Id)],
+            [nameof(OutboxMessage.Recipient), nameof(OutboxMessage.Kind), nameof(OutboxMessage.Payload), nameof(OutboxMessage.Attempts),
+                nameof(OutboxMessage.ExpiresAt), nameof(OutboxMessage.GroupKey), nameof(OutboxMessage.Position), nameof(OutboxMessage.Purpose), previousFailed],
+            ReadClaimed, r => r.Id, ct, claimedState: OutboxState.Sending, due: due);
     }
 
     // Rows are buffered once ReadAsync returned (default, non-sequential access): reading columns does not block.
@@ -148,11 +144,11 @@ internal sealed class OutboxStore(HubixDb db)
                         cmd.AddParameter(p + "u", o.Row.Purpose);
                         cmd.AddParameter(p + "c", o.Row.Id.ToString(CultureInfo.InvariantCulture));
                         // A status webhook may have moved it already (matched by callback data): never backwards.
-                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = CASE WHEN \"State\" < 2 THEN 2 ELSE \"State\" END, ")
+                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = CASE WHEN \"State\" < " + Accepted + " THEN " + Accepted + " ELSE \"State\" END, ")
                             .Append("\"WaMessageId\" = COALESCE(\"WaMessageId\", ").Append(p).Append("w), \"AcceptedAt\" = @now, \"LeaseUntil\" = NULL, ")
                             .Append("\"Attempts\" = ").Append(p).Append("a, ")
-                            .Append("\"ErrorCode\" = CASE WHEN \"State\" = 9 THEN \"ErrorCode\" ELSE NULL END, ")
-                            .Append("\"ErrorReason\" = CASE WHEN \"State\" = 9 THEN \"ErrorReason\" ELSE NULL END ")
+                            .Append("\"ErrorCode\" = CASE WHEN \"State\" = " + Failed + " THEN \"ErrorCode\" ELSE NULL END, ")
+                            .Append("\"ErrorReason\" = CASE WHEN \"State\" = " + Failed + " THEN \"ErrorReason\" ELSE NULL END ")
                             .Append("WHERE \"Id\" = ").Append(p).Append("id;\n");
                         sql.Append("INSERT INTO \"Interactions\" (\"At\", \"RecordedAt\", \"Phone\", \"Direction\", \"Type\", \"Payload\", \"WaMessageId\", \"Context\", \"DedupeKey\") VALUES (")
                             .Append("@now, @now, ").Append(p).Append("r, 'out', ").Append(p).Append("t, ").Append(p).Append("u, ")
@@ -162,24 +158,24 @@ internal sealed class OutboxStore(HubixDb db)
                         cmd.AddParameter(p + "n", o.NextAttemptAt ?? now);
                         cmd.AddParameter(p + "e", o.ErrorCode);
                         cmd.AddParameter(p + "m", Truncate(o.ErrorReason));
-                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = 0, \"LeaseUntil\" = NULL, \"NextAttemptAt\" = ").Append(p).Append("n, ")
+                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = " + Queued + ", \"LeaseUntil\" = NULL, \"NextAttemptAt\" = ").Append(p).Append("n, ")
                             .Append("\"Attempts\" = ").Append(p).Append("a, ")
                             .Append("\"ErrorCode\" = COALESCE(").Append(p).Append("e, \"ErrorCode\"), \"ErrorReason\" = COALESCE(").Append(p).Append("m, \"ErrorReason\") ")
-                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = 1;\n");
+                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = " + Sending + ";\n");
                         break;
                     case OutcomeKind.Failed:
                         cmd.AddParameter(p + "e", o.ErrorCode);
                         cmd.AddParameter(p + "m", Truncate(o.ErrorReason));
-                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = 9, \"LeaseUntil\" = NULL, \"FailedAt\" = @now, ")
+                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = " + Failed + ", \"LeaseUntil\" = NULL, \"FailedAt\" = @now, ")
                             .Append("\"Attempts\" = ").Append(p).Append("a, \"ErrorCode\" = ").Append(p).Append("e, \"ErrorReason\" = ").Append(p).Append("m ")
-                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = 1;\n");
+                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = " + Sending + ";\n");
                         break;
                     case OutcomeKind.Uncertain:
                         cmd.AddParameter(p + "e", o.ErrorCode);
                         cmd.AddParameter(p + "m", Truncate(o.ErrorReason));
                         sql.Append("UPDATE \"OutboxMessages\" SET \"LeaseUntil\" = @now, ")
                             .Append("\"Attempts\" = ").Append(p).Append("a, \"ErrorCode\" = ").Append(p).Append("e, \"ErrorReason\" = ").Append(p).Append("m ")
-                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = 1;\n");
+                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = " + Sending + ";\n");
                         break;
                     default:
                         throw new InvalidOperationException(o.Kind.ToString());
@@ -229,8 +225,8 @@ internal sealed class OutboxStore(HubixDb db)
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText =
-            "UPDATE \"OutboxMessages\" SET \"State\" = 9, \"FailedAt\" = @now, \"LeaseUntil\" = NULL, \"ErrorCode\" = NULL, \"ErrorReason\" = @reason " +
-            "WHERE \"GroupKey\" = @g AND \"Position\" > @pos AND \"State\" = 0 RETURNING \"Id\", \"Recipient\", \"Purpose\"";
+            "UPDATE \"OutboxMessages\" SET \"State\" = " + Failed + ", \"FailedAt\" = @now, \"LeaseUntil\" = NULL, \"ErrorCode\" = NULL, \"ErrorReason\" = @reason " +
+            "WHERE \"GroupKey\" = @g AND \"Position\" > @pos AND \"State\" = " + Queued + " RETURNING \"Id\", \"Recipient\", \"Purpose\"";
         cmd.AddParameter("@now", now);
         cmd.AddParameter("@reason", FailureReasons.PreviousFailed);
         cmd.AddParameter("@g", failed.GroupKey!);
@@ -294,7 +290,7 @@ internal sealed class OutboxStore(HubixDb db)
         await using (var cmd = connection.CreateCommand())
         {
             cmd.Transaction = tx;
-            cmd.CommandText = "SELECT \"Id\", \"LeaseUntil\" FROM \"OutboxMessages\" WHERE \"State\" = 1 AND \"LeaseUntil\" < @now ORDER BY \"Id\" LIMIT 500" + LockClause;
+            cmd.CommandText = "SELECT \"Id\", \"LeaseUntil\" FROM \"OutboxMessages\" WHERE \"State\" = " + Sending + " AND \"LeaseUntil\" < @now ORDER BY \"Id\" LIMIT 500" + LockClause;
             cmd.AddParameter("@now", now);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -327,7 +323,7 @@ internal sealed class OutboxStore(HubixDb db)
         {
             await using var cmd = connection.CreateCommand();
             cmd.Transaction = tx;
-            cmd.CommandText = "UPDATE \"OutboxMessages\" SET \"State\" = 0, \"LeaseUntil\" = NULL, \"NextAttemptAt\" = @now WHERE \"State\" = 1 AND \"Id\" IN (" +
+            cmd.CommandText = "UPDATE \"OutboxMessages\" SET \"State\" = " + Queued + ", \"LeaseUntil\" = NULL, \"NextAttemptAt\" = @now WHERE \"State\" = " + Sending + " AND \"Id\" IN (" +
                 InList(cmd, "@i", chunk.Cast<object>()) + ")";
             cmd.AddParameter("@now", now);
             await cmd.ExecuteNonQueryAsync(ct);
@@ -387,7 +383,7 @@ internal sealed class OutboxStore(HubixDb db)
         return (changes, applied.Count, expired);
     }
 
-    private string LockClause => db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+    private string LockClause => db.SkipLocked;
 
     private const string SelectKept =
         "SELECT \"Id\", \"WaMessageId\", \"OutboxId\", \"Status\", \"At\", \"ErrorCode\", \"ErrorDetails\" FROM \"UnmatchedStatuses\" ";
@@ -491,6 +487,10 @@ public static class FailureReasons
 /// </summary>
 internal static class StatusSql
 {
+    private static readonly string Sending = OutboxStates.Sql(OutboxState.Sending);
+    private static readonly string Delivered = OutboxStates.Sql(OutboxState.Delivered);
+    private static readonly string Failed = OutboxStates.Sql(OutboxState.Failed);
+
     private static DeliveryStateChange ReadChange(DbDataReader reader, string wamid, DateTime at)
     {
         var state = (OutboxState)reader.GetInt32(2);
@@ -519,13 +519,6 @@ internal static class StatusSql
     /// Applies a status webhook as it arrives (the inbox, inside its transaction). When it matches no row, it is kept in
     /// <c>UnmatchedStatuses</c> in the same transaction, so it commits or rolls back with the webhook.
     /// </summary>
-    public static Task<DeliveryStateChange?> ApplyAsync(
-        DbConnection connection, DbTransaction? tx, string wamid, long? outboxId, string status, DateTime at, int? errorCode, string? errorDetails, CancellationToken ct) =>
-        // The inbox handler has no receipt time to pass: Meta's timestamp stands in. It is seconds before receipt, later
-        // only for a webhook Meta redelivered after an outage, which only brings that status's expiry forward.
-        ApplyAsync(connection, tx, wamid, outboxId, status, at, errorCode, errorDetails, receivedAt: at, ct);
-
-    /// <summary>As above, with the time the webhook was received (when the caller knows it), from which a kept status expires.</summary>
     public static async Task<DeliveryStateChange?> ApplyAsync(
         DbConnection connection, DbTransaction? tx, string wamid, long? outboxId, string status, DateTime at, int? errorCode, string? errorDetails,
         DateTime receivedAt, CancellationToken ct)
@@ -568,13 +561,13 @@ internal static class StatusSql
 
         var (rank, column) = t;
         var set = rank == OutboxState.Failed
-            ? "\"State\" = CASE WHEN \"State\" < 4 THEN 9 ELSE \"State\" END, " +
-              "\"ErrorCode\" = CASE WHEN \"State\" < 4 THEN @code ELSE \"ErrorCode\" END, " +
-              "\"ErrorReason\" = CASE WHEN \"State\" < 4 THEN @details ELSE \"ErrorReason\" END, "
+            ? "\"State\" = CASE WHEN \"State\" < " + Delivered + " THEN " + Failed + " ELSE \"State\" END, " +
+              "\"ErrorCode\" = CASE WHEN \"State\" < " + Delivered + " THEN @code ELSE \"ErrorCode\" END, " +
+              "\"ErrorReason\" = CASE WHEN \"State\" < " + Delivered + " THEN @details ELSE \"ErrorReason\" END, "
             : "\"State\" = CASE WHEN \"State\" < @rank THEN @rank ELSE \"State\" END, ";
         var sql = "UPDATE \"OutboxMessages\" SET " + set +
-            "\"LeaseUntil\" = CASE WHEN \"State\" <= 1 THEN NULL ELSE \"LeaseUntil\" END, " +
-            "\"WaMessageId\" = COALESCE(\"WaMessageId\", @wamid), \"" + column + "\" = COALESCE(\"" + column + "\", @at) WHERE ";
+            "\"LeaseUntil\" = CASE WHEN \"State\" <= " + Sending + " THEN NULL ELSE \"LeaseUntil\" END, " +
+            "\"WaMessageId\" = COALESCE(\"WaMessageId\", @wamid), \column + "\" = COALESCE(\column + "\", @at) WHERE ";
         var returning = " RETURNING \"Id\", \"Recipient\", \"State\", \"Purpose\", \"ErrorCode\", \"ErrorReason\"";
 
         var change = await RunAsync("\"WaMessageId\" = @wamid");
@@ -605,4 +598,10 @@ internal static class StatusSql
             return ReadChange(reader, wamid, at);
         }
     }
+}
+
+/// <summary>Outbox states in SQL text.</summary>
+internal static class OutboxStates
+{
+    public static string Sql(OutboxState state) => ((int)state).ToString(CultureInfo.InvariantCulture);
 }

@@ -13,6 +13,8 @@ public abstract class PollingWorker(TimeProvider time, ILogger logger) : Backgro
 
     protected TimeProvider Time => time;
 
+    protected ILogger Logger => logger;
+
     /// <summary>One round of work; returns how long to wait before the next (zero or less: at once).</summary>
     protected abstract Task<TimeSpan> RunRoundAsync(CancellationToken ct);
 

@@ -10,40 +10,31 @@ namespace Hubix.Webhooks;
 /// want to look at it or re-process it; without this the inbox grows by every webhook forever (the ingest bench
 /// writes 120 MB in 30 s). Pending and dead-lettered rows are never deleted.
 /// </summary>
-public sealed class InboxCleanup(HubixDb db, IOptions<InboxOptions> options, TimeProvider time, ILogger<InboxCleanup> logger) : BackgroundService
+public sealed class InboxCleanup(HubixDb db, IOptions<InboxOptions> options, TimeProvider time, ILogger<InboxCleanup> logger) : PollingWorker(time, logger)
 {
     private const int Chunk = 1000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.Retention <= TimeSpan.Zero)
+        if (options.Value.Retention > TimeSpan.Zero)
         {
-            return; // kept forever
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-                await Task.Delay(options.Value.CleanupInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Inbox cleanup failed; trying again later");
-                await Task.Delay(options.Value.CleanupInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
+            await base.ExecuteAsync(stoppingToken); // zero: kept forever
         }
     }
+
+    protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct)
+    {
+        await RunOnceAsync(ct);
+        return options.Value.CleanupInterval;
+    }
+
+    // A failed round waits a whole interval too: cleanup is never urgent.
+    protected override TimeSpan ErrorDelay => options.Value.CleanupInterval;
 
     /// <summary>Deletes what is due now; returns how many rows it deleted.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        var cutoff = time.GetUtcNow().UtcDateTime - options.Value.Retention;
+        var cutoff = Time.GetUtcNow().UtcDateTime - options.Value.Retention;
         await using var connection = await db.OpenConnectionAsync(ct);
         var lastId = await LastIdReceivedBeforeAsync(connection, cutoff, ct);
         if (lastId is not { } last)
@@ -77,7 +68,7 @@ public sealed class InboxCleanup(HubixDb db, IOptions<InboxOptions> options, Tim
 
         if (deleted > 0)
         {
-            logger.LogInformation("Inbox cleanup deleted {Count} processed bodies received before {Cutoff:u}", deleted, cutoff);
+            Logger.LogInformation("Inbox cleanup deleted {Count} processed bodies received before {Cutoff:u}", deleted, cutoff);
         }
 
         return deleted;

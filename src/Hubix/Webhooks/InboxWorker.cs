@@ -269,11 +269,11 @@ public sealed class InboxWorker(
         var error = ex.GetType().Name + ": " + ex.Message;
         if (!await _queue.FailAsync(row.Id, attempts, _options.MaxAttempts, MaxRetryDelay, InboxState.DeadLettered, nameof(InboxEvent.LastError), error, now, ct))
         {
-            logger.LogWarning(ex, "Inbox event {InboxId} failed (attempt {Attempts}); retrying with back-off", row.Id, attempts);
+            Logger.LogWarning(ex, "Inbox event {InboxId} failed (attempt {Attempts}); retrying with back-off", row.Id, attempts);
             return;
         }
 
-        logger.LogError(ex, "Inbox event {InboxId} failed {Attempts} times; dead-lettered", row.Id, attempts);
+        Logger.LogError(ex, "Inbox event {InboxId} failed {Attempts} times; dead-lettered", row.Id, attempts);
         await using var context = db.CreateDbContext();
         context.Add(new DeadLetter { At = now, Source = "processing", Reason = error, Body = row.Body, InboxEventId = row.Id });
         using (await db.EnterWriteAsync(ct))
