@@ -11,8 +11,6 @@ public static class AdvisorEndpoints
         builder.Services.AddSingleton<Webhooks.IInboxHandler, ConsentHandler>();
 
         // Consent on the dashboard and the live feed, and 131050 send errors as opt-outs (AdvisorDashboardSeams.cs).
-        builder.Services.AddSingleton<Dashboard.IMetricsContributor, ConsentMetricsContributor>();
-        builder.Services.AddSingleton<Dashboard.ITimelineContributor, ConsentTimelineContributor>();
         builder.Services.AddHostedService<ConsentFeed>();
         builder.Services.AddSingleton<OptOutOnSendError>();
         builder.Services.AddSingleton<Delivery.IDeliveryEvents>(sp => sp.GetRequiredService<OptOutOnSendError>());

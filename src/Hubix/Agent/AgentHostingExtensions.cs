@@ -43,9 +43,6 @@ public static class AgentHostingExtensions
         services.TryAddSingleton<AgentSignal>();
         services.TryAddSingleton<UnlockCommands>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInboxHandler, AgentInboxHandler>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConversationEnricher, AgentConversationEnricher>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsContributor, AgentMetricsContributor>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimelineContributor, AgentTimelineContributor>());
         services.TryAddSingleton<AgentWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentWorker>());
         return builder;

@@ -24,8 +24,7 @@ public static class ScheduleEndpoints
         builder.Services.AddHostedService<DailyScheduler>();
 
         // The dashboard's daily-run panel, timeline and live feed (ScheduleDashboardSeams.cs).
-        builder.Services.AddSingleton<Dashboard.IDailyRunStatus, DailyRunStatus>();
-        builder.Services.AddSingleton<Dashboard.ITimelineContributor, DailySendTimelineContributor>();
+        builder.Services.AddSingleton<DailyRunStatus>();
         builder.Services.AddHostedService<DailyRunFeed>();
         return builder;
     }

@@ -17,9 +17,6 @@ public static class UnlockEndpoints
         builder.Services.AddSingleton<Delivery.IDeliveryEvents>(sp => sp.GetRequiredService<UnlockProgress>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UnlockProgress>());
         builder.Services.AddSingleton<Delivery.IDeliveryEvents, DeliveryFailureFeed>();
-        builder.Services.AddSingleton<Dashboard.IMetricsContributor, UnlockMetricsContributor>();
-        builder.Services.AddSingleton<Dashboard.IDailyReportContributor, UnlockReportContributor>();
-        builder.Services.AddSingleton<Dashboard.ITimelineContributor, UnlockTimelineContributor>();
         builder.Services.AddSingleton<Dashboard.IUnlockResender, UnlockResender>();
         return builder;
     }
