@@ -125,7 +125,7 @@ public static class HubixCli
             }
 
             await using var db = DataExtensions.CreateDb(config);
-            var report = await new Dashboard.DailyReportService(db, []).BuildAsync(day, zone, options.TimeZone, ct);
+            var report = await new Dashboard.DailyReportService(db).BuildAsync(day, zone, options.TimeZone, ct);
             var text = fmt == "csv"
                 ? Dashboard.DailyReportService.ToCsv(report)
                 : System.Text.Json.JsonSerializer.Serialize(report, ReportJson);

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Hubix.Dashboard;
 using Hubix.Data;
 using Hubix.Delivery;
 using Microsoft.EntityFrameworkCore;

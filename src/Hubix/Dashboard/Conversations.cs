@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Hubix.Advisors;
+using Hubix.Agent;
 using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.Webhooks;
@@ -26,13 +27,13 @@ public sealed class ConversationMessage
     public string? State { get; init; }
     public int? ErrorCode { get; init; }
 
-    /// <summary>Agent intent (filled by the Agent feature's <see cref="IConversationEnricher"/>).</summary>
+    /// <summary>The agent's intent: for <c>in</c>, what it understood; for <c>out</c>, what it answered (from its <see cref="ConversationTurn"/>s).</summary>
     public string? Intent { get; set; }
 
-    /// <summary>Content the agent's answer drew on (filled by the Agent feature).</summary>
+    /// <summary>Content the agent's answer drew on.</summary>
     public IReadOnlyList<string>? Sources { get; set; }
 
-    /// <summary>For <c>out</c>: milliseconds from the advisor's previous message to this one being queued (the Agent feature may set its own).</summary>
+    /// <summary>For <c>out</c>: milliseconds from the advisor's previous message to this one being queued (for the agent's answers, its own measure).</summary>
     public long? LatencyMs { get; set; }
 }
 
@@ -44,16 +45,8 @@ public sealed record ConversationDto(
 /// <param name="NextCursor">Pass as <c>cursor</c> for the next (older) page; null on the last page.</param>
 public sealed record ConversationPage(IReadOnlyList<ConversationDto> Items, string? NextCursor);
 
-/// <summary>One thing in an advisor's history.</summary>
-/// <param name="Kind">template, tap, message_in, message_out, status, event, or a feature's own (unlock, consent, agent).</param>
-public sealed record TimelineEntry(DateTime At, string Kind, string? Summary, string? State, string? WaMessageId, int? ErrorCode, object? Data = null);
-
-public sealed record AdvisorTimeline(
-    string Phone, string? Name, string? Status, bool Known, DateTime? LastInboundAt, bool HandoffOpen, DateTime? WindowOpenUntil, IReadOnlyList<TimelineEntry> Entries);
-
-/// <summary>Conversations (keyset-paged) and advisor timelines, from the CRM log and the outbox.</summary>
-public sealed class ConversationService(
-    HubixDb db, TimeProvider time, IEnumerable<IConversationEnricher> enrichers, IEnumerable<ITimelineContributor> timelineContributors)
+/// <summary>Conversations (keyset-paged), from the CRM log and the outbox, with what the agent knows about its messages.</summary>
+public sealed class ConversationService(HubixDb db, TimeProvider time)
 {
     public static readonly TimeSpan Window = TimeSpan.FromHours(24);
     private static readonly string[] ConversationPurposes = ["agent", "operator", "unlock"];
@@ -110,10 +103,7 @@ public sealed class ConversationService(
             items.Add(new ConversationDto(t.Phone, a?.Name, t.LastAt, a?.HandoffOpen ?? false, a?.HandoffAt, until, until > now, messages));
         }
 
-        foreach (var enricher in enrichers)
-        {
-            await enricher.EnrichAsync(context, all, ct);
-        }
+        await EnrichFromAgentTurnsAsync(context, all, ct);
 
         var last = page.LastOrDefault();
         return new ConversationPage(items, more && last is not null ? EncodeCursor(last.LastAt, last.Phone) : null);
@@ -129,7 +119,7 @@ public sealed class ConversationService(
             }).ToListAsync(ct);
         var outbound = await Tracking.LoadAsync(context, context.Set<OutboxMessage>()
             .Where(o => o.Recipient == phone && ConversationPurposes.Contains(o.Purpose)).OrderByDescending(o => o.Id).Take(MessagesPerConversation), ct);
-        var payloads = await PayloadsAsync(context, outbound.Select(o => o.Id).ToList(), ct);
+        var payloads = await Tracking.PayloadsAsync(context, outbound.Select(o => o.Id).ToList(), ct);
         var messages = inbound.Concat(outbound.Select(o => new ConversationMessage
         {
             Direction = "out", Kind = o.Kind, Text = payloads.TryGetValue(o.Id, out var p) ? Tracking.Text(o.Kind, p) : null, At = o.CreatedAt,
@@ -152,53 +142,46 @@ public sealed class ConversationService(
         return messages.Count > MessagesPerConversation ? messages[^MessagesPerConversation..] : messages;
     }
 
-    private static async Task<Dictionary<long, string>> PayloadsAsync(HubixDbContext context, List<long> ids, CancellationToken ct) =>
-        ids.Count == 0 ? [] : await context.Set<OutboxMessage>().AsNoTracking().Where(o => ids.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Payload, ct);
-
-    public async Task<AdvisorTimeline> TimelineAsync(string phone, int limit, CancellationToken ct)
+    /// <summary>
+    /// The agent's intent and sources on the advisor's messages (its user turn, by wamid) and on its answers (its reply turn,
+    /// by outbox id), and on the answers its own latency (from recording the message, where ours starts at Meta's timestamp).
+    /// </summary>
+    private static async Task EnrichFromAgentTurnsAsync(HubixDbContext context, IReadOnlyList<ConversationMessage> messages, CancellationToken ct)
     {
-        limit = Math.Clamp(limit, 1, 5000);
-        await using var context = db.CreateDbContext();
-        var advisor = await context.Set<Advisor>().AsNoTracking().FirstOrDefaultAsync(a => a.Phone == phone, ct);
-        var entries = new List<TimelineEntry>();
-
-        var outbound = await Tracking.LoadAsync(context, context.Set<OutboxMessage>().Where(o => o.Recipient == phone).OrderByDescending(o => o.Id).Take(limit), ct);
-        var payloads = await PayloadsAsync(context, outbound.Select(o => o.Id).ToList(), ct);
-        foreach (var o in outbound)
+        var wamids = messages.Where(m => m.Direction == "in" && m.WaMessageId is not null).Select(m => m.WaMessageId!).Distinct(StringComparer.Ordinal).ToList();
+        var outboxIds = messages.Where(m => m.Direction == "out" && m.OutboxId is not null).Select(m => m.OutboxId!.Value).Distinct().ToList();
+        var users = new Dictionary<string, ConversationTurn>(StringComparer.Ordinal);
+        foreach (var chunk in wamids.Chunk(500))
         {
-            var text = payloads.TryGetValue(o.Id, out var p) ? Tracking.Text(o.Kind, p) : null;
-            entries.Add(new TimelineEntry(o.CreatedAt, o.Purpose == "daily" ? "template" : "message_out", text, o.State, o.WaMessageId, o.ErrorCode, new
+            foreach (var t in await context.Set<ConversationTurn>().AsNoTracking().Where(t => t.Role == AgentTurn.UserRole && chunk.Contains(t.InboundWamid)).ToListAsync(ct))
             {
-                outboxId = o.Id, purpose = o.Purpose, kind = o.Kind, template = o.TemplateName, acceptedAt = o.AcceptedAt, sentAt = o.SentAt,
-                deliveredAt = o.DeliveredAt, readAt = o.ReadAt, failedAt = o.FailedAt, errorReason = o.ErrorReason,
-            }));
+                users[t.InboundWamid] = t;
+            }
         }
 
-        var log = await context.Set<Interaction>().AsNoTracking().Where(i => i.Phone == phone && i.Direction != "out").OrderByDescending(i => i.Id).Take(limit)
-            .Select(i => new { i.At, i.Direction, i.Type, i.Text, i.Payload, i.WaMessageId, i.ErrorCode, i.ErrorDetails, i.Context }).ToListAsync(ct);
-        foreach (var i in log)
+        var replies = new Dictionary<long, ConversationTurn>();
+        foreach (var chunk in outboxIds.Chunk(500))
         {
-            var kind = i.Direction switch
+            foreach (var t in await context.Set<ConversationTurn>().AsNoTracking().Where(t => t.OutboxId != null && chunk.Contains(t.OutboxId.Value)).ToListAsync(ct))
             {
-                "in" when MetricsService.TapTypes.Contains(i.Type) => "tap",
-                "in" => "message_in",
-                "status" => "status",
-                _ => "event",
-            };
-            var summary = i.Direction == "status" ? i.Type + (i.ErrorCode is { } c ? " (" + c.ToString(CultureInfo.InvariantCulture) + ")" : "") : i.Text ?? i.Payload;
-            entries.Add(new TimelineEntry(i.At, kind, summary, i.Direction == "status" ? i.Type : null, i.WaMessageId, i.ErrorCode,
-                new { type = i.Type, context = i.Context, errorDetails = i.ErrorDetails }));
+                replies[t.OutboxId!.Value] = t;
+            }
         }
 
-        foreach (var contributor in timelineContributors)
+        foreach (var m in messages)
         {
-            await contributor.ContributeAsync(context, phone, entries, ct);
+            if (m.Direction == "in" && m.WaMessageId is { } w && users.TryGetValue(w, out var user))
+            {
+                m.Intent = user.Intent;
+                m.Sources = user.SourceList();
+            }
+            else if (m.Direction == "out" && m.OutboxId is { } o && replies.TryGetValue(o, out var reply))
+            {
+                m.Intent = reply.Intent;
+                m.Sources = reply.SourceList();
+                m.LatencyMs = reply.QueuedAfterMs ?? m.LatencyMs;
+            }
         }
-
-        entries.Sort((a, b) => a.At.CompareTo(b.At));
-        var until = advisor?.LastInboundAt + Window;
-        return new AdvisorTimeline(phone, advisor?.Name, advisor?.Status.ToString().ToLowerInvariant(), advisor is not null, advisor?.LastInboundAt,
-            advisor?.HandoffOpen ?? false, until, entries.Count > limit ? entries[^limit..] : entries);
     }
 
     internal static string EncodeCursor(DateTime at, string phone)

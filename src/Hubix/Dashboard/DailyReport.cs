@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Hubix.Advisors;
-using Hubix.Dashboard;
+using Hubix.DailyPack;
 using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.Webhooks;
@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Hubix.Dashboard;
 
 /// <summary>One advisor on one local day. Times are UTC (ISO 8601 in CSV).</summary>
-/// <param name="PackState">none, in_progress, delivered, partial, failed (from the outbox's unlock messages; the Unlock feature may override).</param>
+/// <param name="PackState">none, in_progress, delivered, partial, failed: from the advisor's unlocks tapped that day, else from the outbox's unlock messages.</param>
 public sealed class DailyReportRow
 {
     public required string Phone { get; init; }
@@ -35,7 +35,7 @@ public sealed record DailyReport(DateOnly Date, string TimeZone, IReadOnlyList<D
 /// The per-advisor daily report (LESSONS §4.6): template sent/delivered/read, when they tapped, how their
 /// pack went, and how much they chatted. Served as JSON or CSV, and by <c>hubix report daily</c>.
 /// </summary>
-public sealed class DailyReportService(HubixDb db, IEnumerable<IDailyReportContributor> contributors)
+public sealed class DailyReportService(HubixDb db)
 {
     public static readonly string[] CsvColumns =
     [
@@ -118,13 +118,38 @@ public sealed class DailyReportService(HubixDb db, IEnumerable<IDailyReportContr
             r.Name = names.GetValueOrDefault(r.Phone);
         }
 
-        foreach (var contributor in contributors)
-        {
-            await contributor.ContributeAsync(context, date, zone, rows, ct);
-        }
-
+        await PackStateFromUnlocksAsync(context, start, end, rows, ct);
         return new DailyReport(date, zoneName, rows.Values.ToList());
     }
+
+    /// <summary>
+    /// Where the Unlocks table has the advisor's taps of the day it wins over the outbox rows: a partial pack that a resend
+    /// completed is delivered there, while its failed outbox row stays failed. States are brought up to date in memory only.
+    /// </summary>
+    private static async Task PackStateFromUnlocksAsync(
+        HubixDbContext context, DateTime start, DateTime end, SortedDictionary<string, DailyReportRow> rows, CancellationToken ct)
+    {
+        var unlocks = await context.Set<UnlockRecord>().AsNoTracking().Where(u => u.TappedAt >= start && u.TappedAt < end).ToListAsync(ct);
+        await UnlockTracker.RefreshAsync(context, unlocks, ct);
+        foreach (var byPhone in unlocks.GroupBy(u => u.Phone, StringComparer.Ordinal))
+        {
+            if (rows.TryGetValue(byPhone.Key, out var row))
+            {
+                row.PackState = PackState(byPhone.Select(u => u.State).ToList());
+            }
+        }
+    }
+
+    /// <summary>
+    /// One word for an advisor's unlocks of a day: in_progress while any is on its way; delivered once any pack arrived
+    /// whole (a resend that completed a partial one counts); otherwise partial if anything arrived; else failed.
+    /// </summary>
+    private static string PackState(IReadOnlyCollection<UnlockState> states) =>
+        states.Count == 0 ? "none"
+        : states.Contains(UnlockState.Delivering) ? "in_progress"
+        : states.Contains(UnlockState.Delivered) ? "delivered"
+        : states.Contains(UnlockState.Partial) ? "partial"
+        : "failed";
 
     /// <summary>RFC 4180 CSV with a header row; cells that could start a spreadsheet formula are quoted with a leading apostrophe.</summary>
     public static string ToCsv(DailyReport report)

@@ -1,9 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using Hubix.Advisors;
+using Hubix.DailyPack;
 using Hubix.Data;
 using Hubix.Delivery;
-using Hubix.Dashboard;
 using Hubix.Webhooks;
 using Hubix.WhatsApp.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,9 +27,9 @@ public static class DashboardEndpoints
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHubixOptions<DashboardOptions>();
-        builder.Services.AddSingleton<LiveFeed>();
         builder.Services.AddSingleton<MetricsService>();
         builder.Services.AddSingleton<ConversationService>();
+        builder.Services.AddSingleton<TimelineService>();
         builder.Services.AddSingleton<DailyReportService>();
         builder.Services.AddSingleton<HubixMetrics>();
         builder.Services.AddSingleton<DashboardSampler>();
@@ -98,7 +98,7 @@ public static class DashboardEndpoints
         api.MapGet("/reports/daily", GetDailyReportAsync).WithName("GetDailyReport")
             .WithSummary("Per advisor for one local day: template sent/delivered/read, tapped at, pack state, messages, chats. format=csv|json.");
         api.MapGet("/dashboard/daily-run", GetDailyRunAsync).WithName("GetDailyRun")
-            .WithSummary("The daily run's state and the reasons for anything skipped (empty until the scheduler provides it).");
+            .WithSummary("The daily run's state and the reasons for anything skipped.");
         api.MapGet("/dashboard/status", GetStatus).WithName("GetDashboardStatus")
             .WithSummary("Operational figures: webhook requests, inbox lag, outbox depth, live-feed clients.");
         return app;
@@ -174,8 +174,8 @@ public static class DashboardEndpoints
         }
     }
 
-    private static async Task<Ok<AdvisorTimeline>> GetTimelineAsync(ConversationService conversations, string phone, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await conversations.TimelineAsync(phone, limit ?? 1000, ct));
+    private static async Task<Ok<AdvisorTimeline>> GetTimelineAsync(TimelineService timelines, string phone, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await timelines.GetAsync(phone, limit ?? 1000, ct));
 
     private static async Task<Results<Ok<DailyReport>, ContentHttpResult, ProblemHttpResult>> GetDailyReportAsync(
         DailyReportService reports, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, string? format, CancellationToken ct)
@@ -193,13 +193,10 @@ public static class DashboardEndpoints
             : TypedResults.Ok(report);
     }
 
-    private static async Task<Ok<DailyRunState>> GetDailyRunAsync(IServiceProvider services, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, CancellationToken ct)
+    private static async Task<Ok<DailyRunState>> GetDailyRunAsync(DailyRunStatus status, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, CancellationToken ct)
     {
-        var d = date ?? LocalDay.Today(time, options.Value.Zone());
-        var status = services.GetService<IDailyRunStatus>();
-        return TypedResults.Ok(status is null
-            ? new DailyRunState(d, "unknown", null, null, 0, 0, [])
-            : await status.GetAsync(d, ct));
+        var zone = options.Value.Zone();
+        return TypedResults.Ok(await status.GetAsync(date ?? LocalDay.Today(time, zone), zone, ct));
     }
 
     public sealed record StatusResponse(

@@ -567,7 +567,7 @@ internal static class StatusSql
             : "\"State\" = CASE WHEN \"State\" < @rank THEN @rank ELSE \"State\" END, ";
         var sql = "UPDATE \"OutboxMessages\" SET " + set +
             "\"LeaseUntil\" = CASE WHEN \"State\" <= " + Sending + " THEN NULL ELSE \"LeaseUntil\" END, " +
-            "\"WaMessageId\" = COALESCE(\"WaMessageId\", @wamid), \column + "\" = COALESCE(\column + "\", @at) WHERE ";
+            "\"WaMessageId\" = COALESCE(\"WaMessageId\", @wamid), \"" + column + "\" = COALESCE(\"" + column + "\", @at) WHERE ";
         var returning = " RETURNING \"Id\", \"Recipient\", \"State\", \"Purpose\", \"ErrorCode\", \"ErrorReason\"";
 
         var change = await RunAsync("\"WaMessageId\" = @wamid");

@@ -24,7 +24,9 @@ public static class HubixServer
             // appsettings.json ships beside the binary; data paths stay relative to where you run it.
             ContentRootPath = AppContext.BaseDirectory,
         });
+        // The kernel: the clock and the live feed every feature publishes to.
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<LiveFeed>();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         builder.Services.AddOpenApi();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hubix.Advisors;
+using Hubix.Agent;
 using Hubix.Dashboard;
 using Hubix.Delivery;
 using Hubix.Tests.Infrastructure;
@@ -25,7 +26,7 @@ public class DashboardApiTests
     {
         await using var database = await TestDatabase.CreateAsync(provider);
         var time = new FakeTimeProvider(DashboardScenario.Now);
-        await using var host = await StartAsync(database, time, b => b.Services.AddSingleton<IMetricsContributor>(new OptOutContributor()));
+        await using var host = await StartAsync(database, time);
         await DashboardScenario.SeedAsync(host.Db);
 
         var m = (await host.Admin.GetFromJsonAsync<MetricsResponse>("/api/webhook/metrics?from=2026-03-09&to=2026-03-10", Web, Ct))!;
@@ -35,6 +36,8 @@ public class DashboardApiTests
         var before = m.Days[0];
         Assert.Equal(1, before.TemplateTotals.Queued);
         Assert.Equal(1, before.TemplateTotals.Delivered);
+        Assert.Equal((0, 0, 1), (before.OptOuts, before.OptIns, before.Handoffs));
+        Assert.Equal(new Dictionary<string, int> { [AgentIntents.MarketQuestion] = 1 }, before.AgentAnswersByIntent);
 
         var d = m.Days[1];
         Assert.Equal(DashboardScenario.Day, d.Date);
@@ -51,8 +54,8 @@ public class DashboardApiTests
         Assert.Equal(new LatencyStats(2, 3, 7), d.TapToFirstContentAccepted);
         Assert.Equal(new LatencyStats(1, 20, 20), d.TapToPackDelivered);
         Assert.Equal((1, 2, 1, 1), (d.Chats, d.InboundMessages, d.AgentAnswers, d.Handoffs));
-        Assert.Equal(2, d.OptOuts); // from the registered contributor
-        Assert.Equal(7, d.AgentAnswersByIntent["market_outlook"]);
+        Assert.Equal((2, 1), (d.OptOuts, d.OptIns));
+        Assert.Equal(new Dictionary<string, int> { [AgentIntents.MarketQuestion] = 7, [AgentIntents.Faq] = 1, [AgentIntents.Unknown] = 1 }, d.AgentAnswersByIntent);
 
         Assert.Equal([131026, 131056], m.Failures.Select(f => f.Code!.Value).Order());
         var undeliverable = m.Failures.Single(f => f.Code == 131026);
@@ -65,17 +68,6 @@ public class DashboardApiTests
 
         var bad = await host.Admin.GetAsync("/api/webhook/metrics?from=2026-03-10&to=2026-03-01", Ct);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-    }
-
-    private sealed class OptOutContributor : IMetricsContributor
-    {
-        public Task ContributeAsync(MetricsContext context, CancellationToken ct)
-        {
-            var day = context.Days[DashboardScenario.Day];
-            day.OptOuts += 2;
-            day.AgentAnswersByIntent["market_outlook"] = 7;
-            return Task.CompletedTask;
-        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Hubix.Advisors;
+using Hubix.Agent;
 using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.Webhooks;
@@ -27,10 +28,12 @@ internal static class DashboardScenario
         }
 
         await ctx.SaveChangesAsync(TestContext.Current.CancellationToken);
+        var ids = ctx.Set<Advisor>().ToDictionary(a => a.Phone, a => a.Id);
         var a3 = ctx.Set<Advisor>().Single(a => a.Phone == A3);
         a3.LastInboundAt = T(10, 2, 1);
         a3.HandoffOpen = true;
         a3.HandoffAt = T(10, 2, 2);
+        ctx.Set<Advisor>().Single(a => a.Phone == A4).Status = AdvisorStatus.OptedOut;
 
         // Templates at 05:00 IST on D (23:30Z the evening before):
         //   A1 read, A2 delivered, A3 accepted + a "delivered" status only in the CRM log, A4 failed 131026.
@@ -60,8 +63,42 @@ internal static class DashboardScenario
         Log(ctx, "in", "text", A3, T(10, 2, 0), "chat1", text: "What is the nifty outlook?");
         Log(ctx, "in", "text", A3, T(10, 2, 1), "chat2", text: "And gold?");
         Out(ctx, A3, "agent", T(10, 2, 0, 2), OutboxState.Delivered, "ag1", accepted: T(10, 2, 0, 3), delivered: T(10, 2, 0, 4), text: "Markets are volatile.");
+
+        // The consent ledger → D: opt-outs 2, opt-ins 1; D-1: none.
+        //   A4 opts out at 00:00 IST on D (still D-1 in UTC); A2 is opted out by a 131050 and writes START an hour later.
+        //   A4's opt-in at 23:59 IST on the 8th is before the range.
+        Consent(ctx, ids[A4], A4, T(8, 18, 29), AdvisorStatus.Active, "admin");
+        Consent(ctx, ids[A4], A4, T(9, 18, 30), AdvisorStatus.OptedOut, "keyword");
+        Consent(ctx, ids[A2], A2, T(10, 1, 30), AdvisorStatus.OptedOut, "error_131050");
+        Consent(ctx, ids[A2], A2, T(10, 2, 30), AdvisorStatus.Active, "keyword");
+
+        // The agent's turns (its own table; AgentAnswers counts the outbox instead, so it stays 1). Replies by intent
+        // → D: market_question 7, faq 1, unknown 1 (no intent); D-1: market_question 1. A3's second reply opened the
+        // hand-off that the advisor row keeps (D: 1 hand-off); the one on D-1 is only in the agent's history (D-1: 1).
+        // The advisor's own turns carry an intent too but are not answers.
+        void A3Turn(string role, string key, DateTime at, string? intent, string? note = null) => ctx.Add(new ConversationTurn
+        {
+            AdvisorId = ids[A3], Phone = A3, Role = role, InboundWamid = "wamid." + key, Kind = "text", At = at, CreatedAt = at, NextAttemptAt = at,
+            State = ConversationTurnState.Answered, Intent = intent, Note = note,
+        });
+
+        A3Turn(AgentTurn.UserRole, "chat1", T(10, 2, 0), AgentIntents.MarketQuestion);
+        A3Turn(AgentTurn.AgentRole, "chat1", T(10, 2, 0, 2), AgentIntents.MarketQuestion);
+        A3Turn(AgentTurn.UserRole, "chat2", T(10, 2, 1), AgentIntents.MarketQuestion);
+        A3Turn(AgentTurn.AgentRole, "chat2", T(10, 2, 2), AgentIntents.MarketQuestion, note: "handoff_opened");
+        for (var i = 1; i <= 5; i++)
+        {
+            A3Turn(AgentTurn.AgentRole, "q" + i, T(10, 1, 10 + i), AgentIntents.MarketQuestion);
+        }
+
+        A3Turn(AgentTurn.AgentRole, "q6", T(10, 1, 20), AgentIntents.Faq);
+        A3Turn(AgentTurn.AgentRole, "q7", T(10, 1, 21), null);
+        A3Turn(AgentTurn.AgentRole, "q0", T(9, 12, 0), AgentIntents.MarketQuestion, note: "handoff_opened");
         await ctx.SaveChangesAsync(TestContext.Current.CancellationToken);
     }
+
+    private static void Consent(HubixDbContext ctx, long advisorId, string phone, DateTime at, AdvisorStatus status, string source) =>
+        ctx.Add(new ConsentEvent { AdvisorId = advisorId, Phone = phone, At = at, Status = status, Source = source });
 
     private static int _n;
 

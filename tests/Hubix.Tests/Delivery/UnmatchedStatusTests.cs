@@ -153,10 +153,10 @@ public class UnmatchedStatusTests
         await using var db = database.Open();
         await db.MigrateAsync(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, Ct);
         var t0 = DeliveryKit.Start.UtcDateTime;
-        await using (var context = db.CreateDbContext())
+        await using (var work = await UnitOfWork.BeginAsync(db, t0, Ct))
         {
-            await Outbox.EnqueueAsync(context, DeliveryKit.Text("+16505551234", "race"), t0, Ct);
-            await context.SaveChangesAsync(Ct);
+            await new Outbox(new OutboxSignal()).EnqueueAsync(work, DeliveryKit.Text("+16505551234", "race"), Ct);
+            await work.CommitAsync(Ct);
         }
 
         var store = new OutboxStore(db);
@@ -166,7 +166,7 @@ public class UnmatchedStatusTests
         await using var inbox = await db.OpenConnectionAsync(Ct);
         await using (var tx = await inbox.BeginTransactionAsync(Ct))
         {
-            Assert.Null(await StatusSql.ApplyAsync(inbox, tx, "wamid.race", null, "delivered", t0, null, null, Ct));
+            Assert.Null(await StatusSql.ApplyAsync(inbox, tx, "wamid.race", null, "delivered", t0, null, null, t0, Ct));
             // ...while the writer stores the answer: it cannot see the status kept by the open transaction.
             var written = await store.WriteAsync([new SendOutcome(claimed, OutcomeKind.Accepted, 1, "wamid.race")], t0, Ct);
             Assert.Equal([OutboxState.Accepted], written.Select(c => c.State));

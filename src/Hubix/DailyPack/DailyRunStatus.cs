@@ -1,22 +1,27 @@
 using System.Text.Json;
 using Hubix.Advisors;
 using Hubix.Content;
-using Hubix.Dashboard;
 using Hubix.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Hubix.DailyPack;
 
+/// <param name="State">not_started, done or failed (see <see cref="DailyRunStatus"/>).</param>
+/// <param name="Skipped">Advisors skipped, each with the reason (opted out, window, template not approved...).</param>
+public sealed record DailyRunState(
+    DateOnly Date, string State, DateTime? StartedAt, DateTime? FinishedAt, int Planned, int Enqueued, IReadOnlyList<DailyRunSkip> Skipped);
+
+public sealed record DailyRunSkip(string Phone, string Reason);
+
 /// <summary>
-/// The dashboard's daily-run panel for one local date (in the dashboard's zone): the runs of that day, the templates
+/// The daily run (05:00 template) of one local date, for the dashboard's daily-run panel: the runs of that day, the templates
 /// queued for it, and per advisor why none was — from <see cref="DailySend"/> rows where the scheduler kept one
 /// (after_cutoff), else from the day's runs (opted_out, no_pack, pack_empty, template_not_approved...), which count
 /// reasons without naming advisors, so each remaining advisor is matched to the reason that applies to them.
 /// </summary>
 /// <remarks>State: not_started (no run, nothing queued), done, or failed (runs happened but nothing was queued for a
 /// reason other than opt-outs, e.g. no pack or the template not approved).</remarks>
-internal sealed class DailyRunStatus(HubixDb db, IOptions<DashboardOptions> dashboard) : IDailyRunStatus
+public sealed class DailyRunStatus(HubixDb db)
 {
     /// <summary>Reasons the runs count per advisor; any other is about the template and applies to every due advisor.</summary>
     private static readonly HashSet<string> AdvisorReasons = new(StringComparer.Ordinal)
@@ -24,9 +29,9 @@ internal sealed class DailyRunStatus(HubixDb db, IOptions<DashboardOptions> dash
         "opted_out", "no_pack", "pack_empty", "already_sent", "after_cutoff", "unknown_advisor",
     };
 
-    public async Task<DailyRunState> GetAsync(DateOnly date, CancellationToken ct)
+    /// <param name="zone">The zone in which <paramref name="date"/> is a day; it bounds which runs belong to the date (the dashboard passes its own).</param>
+    public async Task<DailyRunState> GetAsync(DateOnly date, TimeZoneInfo zone, CancellationToken ct)
     {
-        var zone = dashboard.Value.Zone();
         var start = LocalDay.StartUtc(date, zone);
         var end = LocalDay.StartUtc(date.AddDays(1), zone);
         await using var context = db.CreateDbContext();
@@ -92,21 +97,3 @@ internal sealed class DailyRunStatus(HubixDb db, IOptions<DashboardOptions> dash
         }
     }
 }
-
-/// <summary>The advisor's daily templates on their timeline (kind <c>daily_send</c>): queued for a date, or skipped and why.</summary>
-internal sealed class DailySendTimelineContributor : ITimelineContributor
-{
-    public async Task ContributeAsync(HubixDbContext db, string phone, List<TimelineEntry> entries, CancellationToken ct)
-    {
-        var sends = await db.Set<DailySend>().AsNoTracking().Where(s => s.Phone == phone).OrderByDescending(s => s.Id).Take(500).ToListAsync(ct);
-        foreach (var s in sends)
-        {
-            var state = s.State == DailySendState.Queued ? "queued" : "skipped";
-            var summary = "Daily template for " + s.LocalDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + ": "
-                + (s.State == DailySendState.Queued ? "queued" : "skipped (" + (s.Reason ?? "no reason") + ")");
-            entries.Add(new TimelineEntry(s.CreatedAt, "daily_send", summary, state, null, null,
-                new { localDate = s.LocalDate, packId = s.PackId, reason = s.Reason, outboxKey = s.OutboxKey }));
-        }
-    }
-}
-

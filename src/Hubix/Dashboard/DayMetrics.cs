@@ -1,0 +1,113 @@
+namespace Hubix.Dashboard;
+
+// The JSON of GET /api/webhook/metrics and of the live feed's "metrics" event; computed by MetricsService.
+
+/// <summary>Counts of one kind of outbound message.</summary>
+public sealed class MessageCounts
+{
+    public int Queued { get; set; }
+    public int Sent { get; set; }
+    public int Delivered { get; set; }
+    public int Read { get; set; }
+    public int Failed { get; set; }
+
+    /// <summary>Failed messages by Meta's error code ("none" when the row has no code, e.g. window_expired).</summary>
+    public Dictionary<string, int> FailedByCode { get; set; } = [];
+}
+
+/// <summary>One template on one day: the funnel up to the tap.</summary>
+public sealed class TemplateMetrics
+{
+    public required string Name { get; set; }
+    public MessageCounts Messages { get; set; } = new();
+    public int Taps { get; set; }
+    public int UniqueTappers { get; set; }
+
+    /// <summary>Advisors who tapped ÷ templates delivered; null when none was delivered.</summary>
+    public double? TapRate { get; set; }
+}
+
+public sealed class PackCounts
+{
+    public int Delivered { get; set; }
+    public int Partial { get; set; }
+    public int Failed { get; set; }
+    public int InProgress { get; set; }
+}
+
+/// <summary>Median and 95th percentile of a duration, in seconds, over <see cref="Count"/> samples.</summary>
+public sealed record LatencyStats(int Count, double? MedianSeconds, double? P95Seconds)
+{
+    public static LatencyStats From(List<double> seconds)
+    {
+        if (seconds.Count == 0)
+        {
+            return new LatencyStats(0, null, null);
+        }
+
+        seconds.Sort();
+        return new LatencyStats(seconds.Count, Math.Round(Percentile(seconds, 0.5), 3), Math.Round(Percentile(seconds, 0.95), 3));
+    }
+
+    /// <summary>Nearest-rank percentile (a value that occurred, no interpolation).</summary>
+    public static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+/// <summary>Everything about one local day.</summary>
+public sealed class DayMetrics
+{
+    public DateOnly Date { get; set; }
+
+    /// <summary>Daily templates, per template name.</summary>
+    public List<TemplateMetrics> Templates { get; set; } = [];
+
+    /// <summary>All daily templates of the day.</summary>
+    public MessageCounts TemplateTotals { get; set; } = new();
+
+    /// <summary>Template quick-reply taps (<c>button</c>) and reply-button taps (<c>button_reply</c>).</summary>
+    public int Taps { get; set; }
+
+    public int UniqueTappers { get; set; }
+    public double? TapRate { get; set; }
+
+    /// <summary>Packs by outcome: from the Unlocks table on a day that has unlocks, else from the outbox's unlock groups.</summary>
+    public PackCounts Packs { get; set; } = new();
+
+    /// <summary>Pack messages (outbox purpose <c>unlock</c>).</summary>
+    public MessageCounts Content { get; set; } = new();
+
+    /// <summary>Agent answers (purpose <c>agent</c>).</summary>
+    public MessageCounts AgentMessages { get; set; } = new();
+
+    /// <summary>Operator replies (purpose <c>operator</c>).</summary>
+    public MessageCounts OperatorMessages { get; set; } = new();
+
+    /// <summary>Delivered (or read) ÷ messages that left the queue (sent, delivered, read or failed); null when none did.</summary>
+    public double? DeliverySuccessRate { get; set; }
+
+    /// <summary>Like <see cref="Packs"/>: from the unlocks' own timings when the day has unlocks, else matched in the outbox.</summary>
+    public LatencyStats TapToFirstContentAccepted { get; set; } = new(0, null, null);
+
+    public LatencyStats TapToPackDelivered { get; set; } = new(0, null, null);
+
+    /// <summary>Advisors who sent anything but a tap (text, media...).</summary>
+    public int Chats { get; set; }
+
+    public int InboundMessages { get; set; }
+    public int AgentAnswers { get; set; }
+
+    /// <summary>The agent's reply turns by intent.</summary>
+    public Dictionary<string, int> AgentAnswersByIntent { get; set; } = [];
+
+    public int Handoffs { get; set; }
+
+    /// <summary>Consent ledger changes of the day, from every source (keyword, Meta, admin).</summary>
+    public int OptOuts { get; set; }
+
+    public int OptIns { get; set; }
+}
+
+/// <summary>One Meta error code over the range, with the catalog's words for the failures table.</summary>
+public sealed record FailureRow(int? Code, int Count, string Title, string Meaning, string Action, IReadOnlyList<string> Purposes, DateTime LastAt);
+
+public sealed record MetricsResponse(DateOnly From, DateOnly To, string TimeZone, IReadOnlyList<DayMetrics> Days, IReadOnlyList<FailureRow> Failures);
