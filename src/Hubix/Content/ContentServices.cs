@@ -7,42 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace Hubix.Content;
 
-/// <summary><c>Hubix:Content</c>.</summary>
-public sealed class ContentOptions : IHubixOptions
-{
-    public static string Section => "Hubix:Content";
-
-    /// <summary>Re-upload a media file when its Cloud API id is older than this (Meta keeps them 30 days).</summary>
-    public TimeSpan MediaIdLifetime { get; set; } = TimeSpan.FromDays(29);
-
-    /// <summary>After a failed upload, wait this long before trying that file again.</summary>
-    public TimeSpan UploadRetry { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>
-    /// Public base URL of this server (e.g. https://hubix.example.com). When set, a file whose upload has not
-    /// succeeded yet is sent as a link to <c>{PublicBaseUrl}/media/{sha256}</c> instead of being skipped.
-    /// </summary>
-    public string? PublicBaseUrl { get; set; }
-
-    public IEnumerable<string> Problems()
-    {
-        if (MediaIdLifetime <= TimeSpan.Zero || MediaIdLifetime > TimeSpan.FromDays(30))
-        {
-            yield return "Hubix:Content:MediaIdLifetime must be positive and under Meta's 30 days (e.g. 29.00:00:00).";
-        }
-
-        if (UploadRetry < TimeSpan.Zero)
-        {
-            yield return "Hubix:Content:UploadRetry must not be negative.";
-        }
-
-        if (!string.IsNullOrWhiteSpace(PublicBaseUrl) && !Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out _))
-        {
-            yield return $"Hubix:Content:PublicBaseUrl '{PublicBaseUrl}' is not an absolute URL (e.g. https://hubix.example.com).";
-        }
-    }
-}
-
 /// <summary>
 /// Uploads stored media to the Cloud API and remembers the ids. Never called from an inbox handler: it runs at
 /// import time, before the daily send, and from the scheduler's tick, so a tap finds the ids ready.

@@ -85,27 +85,59 @@ public static class PackImport
         PackDocument doc, DateOnly? expectedDate, Func<string, CancellationToken, Task<PackFile?>> openFile, CancellationToken ct)
     {
         var problems = new List<string>();
-        DateOnly date = default;
-        if (string.IsNullOrWhiteSpace(doc.Date))
+        var date = CheckDate(doc.Date, expectedDate, problems);
+        var (category, description) = CheckHeader(doc, problems);
+        if (doc.Items is null || doc.Items.Count == 0)
+        {
+            problems.Add("items: at least one item is required");
+        }
+
+        var items = new List<ValidItem>();
+        for (var i = 0; i < (doc.Items?.Count ?? 0); i++)
+        {
+            var at = string.Create(CultureInfo.InvariantCulture, $"items[{i}]");
+            if (await CheckItemAsync(doc.Items![i], at, openFile, problems, ct) is { } valid)
+            {
+                items.Add(valid);
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new PackValidationException(problems);
+        }
+
+        return new ValidPack(date, category, description, items);
+    }
+
+    /// <summary>The pack's date: given as YYYY-MM-DD, or its folder's; when both, they must agree.</summary>
+    private static DateOnly CheckDate(string? given, DateOnly? expectedDate, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(given))
         {
             if (expectedDate is { } d)
             {
-                date = d;
+                return d;
             }
-            else
-            {
-                problems.Add("date: is required (YYYY-MM-DD)");
-            }
+
+            problems.Add("date: is required (YYYY-MM-DD)");
+            return default;
         }
-        else if (!DateOnly.TryParseExact(doc.Date.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
+
+        if (!DateOnly.TryParseExact(given.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
-            problems.Add($"date: '{doc.Date}' is not a date in the form YYYY-MM-DD");
+            problems.Add($"date: '{given}' is not a date in the form YYYY-MM-DD");
         }
         else if (expectedDate is { } folder && folder != date)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"date: '{doc.Date}' does not match its folder {folder:yyyy-MM-dd}"));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"date: '{given}' does not match its folder {folder:yyyy-MM-dd}"));
         }
 
+        return date;
+    }
+
+    private static (string Category, string Description) CheckHeader(PackDocument doc, List<string> problems)
+    {
         var category = (doc.Category ?? "").Trim().ToLowerInvariant();
         if (category.Length > 64 || !category.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-'))
         {
@@ -118,116 +150,115 @@ public static class PackImport
             problems.Add("description: is longer than 1024 characters");
         }
 
-        if (doc.Items is null || doc.Items.Count == 0)
+        return (category, description);
+    }
+
+    /// <summary>One item: a post or update is text within WhatsApp's limit; an image or document is one file or one link.</summary>
+    private static async Task<ValidItem?> CheckItemAsync(
+        PackItemDocument? item, string at, Func<string, CancellationToken, Task<PackFile?>> openFile, List<string> problems, CancellationToken ct)
+    {
+        if (item is null)
         {
-            problems.Add("items: at least one item is required");
+            problems.Add(at + ": is null");
+            return null;
         }
 
-        var items = new List<ValidItem>();
-        for (var i = 0; i < (doc.Items?.Count ?? 0); i++)
+        var kind = (item.Kind ?? "").Trim().ToLowerInvariant();
+        if (!ItemKinds.All.Contains(kind))
         {
-            var item = doc.Items![i];
-            var at = string.Create(CultureInfo.InvariantCulture, $"items[{i}]");
-            if (item is null)
-            {
-                problems.Add(at + ": is null");
-                continue;
-            }
-
-            var kind = (item.Kind ?? "").Trim().ToLowerInvariant();
-            if (!ItemKinds.All.Contains(kind))
-            {
-                problems.Add($"{at}.kind: '{item.Kind}' is not one of image, post, update, document");
-                continue;
-            }
-
-            if (kind is ItemKinds.Post or ItemKinds.Update)
-            {
-                if (string.IsNullOrWhiteSpace(item.Text))
-                {
-                    problems.Add($"{at}.text: is required for a {kind}");
-                }
-                else if (item.Text.Length > MaxText)
-                {
-                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"{at}.text: is {item.Text.Length} characters; WhatsApp allows {MaxText}"));
-                }
-
-                if (item.File is not null || item.Url is not null)
-                {
-                    problems.Add($"{at}: a {kind} is text only; remove file/url");
-                }
-
-                items.Add(new ValidItem(kind, item.Text, null, null, null, null));
-                continue;
-            }
-
-            if (item.Caption is { Length: > MaxCaption })
-            {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"{at}.caption: is {item.Caption.Length} characters; WhatsApp allows {MaxCaption}"));
-            }
-
-            if ((item.File is null) == (item.Url is null))
-            {
-                problems.Add($"{at}: give exactly one of file or url");
-                continue;
-            }
-
-            if (item.Url is not null)
-            {
-                if (!Uri.TryCreate(item.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || item.Url.Length > 2000)
-                {
-                    problems.Add($"{at}.url: '{item.Url}' is not an absolute http(s) URL");
-                    continue;
-                }
-
-                items.Add(new ValidItem(kind, null, item.Caption, item.Filename, item.Url, null));
-                continue;
-            }
-
-            var file = item.File!.Trim();
-            if (file.Length == 0 || Path.IsPathRooted(file) || file.Split('/', '\\').Any(p => p is ".." or "") || file.Length > 240)
-            {
-                problems.Add($"{at}.file: '{item.File}' must be a file name inside the pack's folder");
-                continue;
-            }
-
-            var loaded = await openFile(file, ct);
-            if (loaded is null)
-            {
-                problems.Add($"{at}.file: '{file}' was not found");
-                continue;
-            }
-
-            var mime = MimeFromName(file) ?? loaded.MimeType;
-            if (kind == ItemKinds.Image && mime is not ("image/png" or "image/jpeg"))
-            {
-                problems.Add($"{at}.file: '{file}' is not a PNG or JPEG image (WhatsApp images are JPEG or PNG)");
-                continue;
-            }
-
-            if (kind == ItemKinds.Document && mime is null)
-            {
-                problems.Add($"{at}.file: '{file}' has no known document type (pdf, txt, doc(x), xls(x), ppt(x))");
-                continue;
-            }
-
-            var max = kind == ItemKinds.Image ? MaxImageBytes : MaxDocumentBytes;
-            if (loaded.Bytes.Length == 0 || loaded.Bytes.Length > max)
-            {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"{at}.file: '{file}' is {loaded.Bytes.Length} bytes; allowed 1..{max}"));
-                continue;
-            }
-
-            var filename = item.Filename ?? (kind == ItemKinds.Document ? Path.GetFileName(file) : null);
-            items.Add(new ValidItem(kind, null, item.Caption, filename, null, new ValidMedia(Path.GetFileName(file), mime!, loaded.Bytes)));
+            problems.Add($"{at}.kind: '{item.Kind}' is not one of image, post, update, document");
+            return null;
         }
 
-        if (problems.Count > 0)
+        if (kind is ItemKinds.Post or ItemKinds.Update)
         {
-            throw new PackValidationException(problems);
+            return CheckText(item, kind, at, problems);
         }
 
-        return new ValidPack(date, category, description, items);
+        if (item.Caption is { Length: > MaxCaption })
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{at}.caption: is {item.Caption.Length} characters; WhatsApp allows {MaxCaption}"));
+        }
+
+        if ((item.File is null) == (item.Url is null))
+        {
+            problems.Add($"{at}: give exactly one of file or url");
+            return null;
+        }
+
+        if (item.Url is not null)
+        {
+            if (!Uri.TryCreate(item.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || item.Url.Length > 2000)
+            {
+                problems.Add($"{at}.url: '{item.Url}' is not an absolute http(s) URL");
+                return null;
+            }
+
+            return new ValidItem(kind, null, item.Caption, item.Filename, item.Url, null);
+        }
+
+        return await CheckFileAsync(item, kind, at, openFile, problems, ct);
+    }
+
+    private static ValidItem CheckText(PackItemDocument item, string kind, string at, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(item.Text))
+        {
+            problems.Add($"{at}.text: is required for a {kind}");
+        }
+        else if (item.Text.Length > MaxText)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{at}.text: is {item.Text.Length} characters; WhatsApp allows {MaxText}"));
+        }
+
+        if (item.File is not null || item.Url is not null)
+        {
+            problems.Add($"{at}: a {kind} is text only; remove file/url");
+        }
+
+        return new ValidItem(kind, item.Text, null, null, null, null);
+    }
+
+    /// <summary>A file inside the pack's folder, of a type and size WhatsApp takes for the item's kind.</summary>
+    private static async Task<ValidItem?> CheckFileAsync(
+        PackItemDocument item, string kind, string at, Func<string, CancellationToken, Task<PackFile?>> openFile, List<string> problems, CancellationToken ct)
+    {
+        var file = item.File!.Trim();
+        if (file.Length == 0 || Path.IsPathRooted(file) || file.Split('/', '\\').Any(p => p is ".." or "") || file.Length > 240)
+        {
+            problems.Add($"{at}.file: '{item.File}' must be a file name inside the pack's folder");
+            return null;
+        }
+
+        var loaded = await openFile(file, ct);
+        if (loaded is null)
+        {
+            problems.Add($"{at}.file: '{file}' was not found");
+            return null;
+        }
+
+        var mime = MimeFromName(file) ?? loaded.MimeType;
+        if (kind == ItemKinds.Image && mime is not ("image/png" or "image/jpeg"))
+        {
+            problems.Add($"{at}.file: '{file}' is not a PNG or JPEG image (WhatsApp images are JPEG or PNG)");
+            return null;
+        }
+
+        if (kind == ItemKinds.Document && mime is null)
+        {
+            problems.Add($"{at}.file: '{file}' has no known document type (pdf, txt, doc(x), xls(x), ppt(x))");
+            return null;
+        }
+
+        var max = kind == ItemKinds.Image ? MaxImageBytes : MaxDocumentBytes;
+        if (loaded.Bytes.Length == 0 || loaded.Bytes.Length > max)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{at}.file: '{file}' is {loaded.Bytes.Length} bytes; allowed 1..{max}"));
+            return null;
+        }
+
+        var filename = item.Filename ?? (kind == ItemKinds.Document ? Path.GetFileName(file) : null);
+        return new ValidItem(kind, null, item.Caption, filename, null, new ValidMedia(Path.GetFileName(file), mime!, loaded.Bytes));
     }
 
     /// <summary>Stores a valid pack (replacing the same date and category); returns the pack id and the media ids it uses.</summary>

@@ -11,62 +11,6 @@ using Microsoft.Extensions.Options;
 
 namespace Hubix.DailyPack;
 
-/// <summary><c>Hubix:Schedule</c>.</summary>
-public sealed class ScheduleOptions : IHubixOptions
-{
-    public static string Section => "Hubix:Schedule";
-
-    /// <summary>Local time (in each advisor's zone) the daily template goes out. Default 05:00.</summary>
-    public TimeSpan DailyAt { get; set; } = TimeSpan.FromHours(5);
-
-    /// <summary>A server that was down at <see cref="DailyAt"/> catches up until this local time; later the day is skipped. Default 12:00.</summary>
-    public TimeSpan LatestAt { get; set; } = TimeSpan.FromHours(12);
-
-    /// <summary>How often the scheduler looks for advisors whose time has come.</summary>
-    public TimeSpan Tick { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Turn the background scheduler off (send-daily still works).</summary>
-    public bool Enabled { get; set; } = true;
-
-    public IEnumerable<string> Problems()
-    {
-        if (!(LatestAt > DailyAt && LatestAt <= TimeSpan.FromHours(24) && DailyAt >= TimeSpan.Zero))
-        {
-            yield return "Hubix:Schedule: DailyAt must be a time of day before LatestAt (e.g. 05:00 and 12:00).";
-        }
-
-        if (Tick < TimeSpan.FromSeconds(1))
-        {
-            yield return "Hubix:Schedule:Tick must be at least 1 second.";
-        }
-    }
-}
-
-/// <summary><c>Hubix:Templates:Daily</c>: the UTILITY template announcing the day's pack.</summary>
-public sealed class DailyTemplateOptions : IHubixOptions
-{
-    public static string Section => "Hubix:Templates:Daily";
-
-    public string Name { get; set; } = "daily_content_ready_v1";
-    public string Language { get; set; } = "en";
-
-    /// <summary>
-    /// One payload prefix per quick-reply button, in button order: RETRIEVE_CONTENT (whole pack), UNLOCK_IMAGES,
-    /// UNLOCK_CONTENT (posts), UNLOCK_UPDATES. Empty means ["RETRIEVE_CONTENT"].
-    /// </summary>
-    public List<string> Buttons { get; set; } = [];
-
-    public IReadOnlyList<string> EffectiveButtons => Buttons.Count == 0 ? ["RETRIEVE_CONTENT"] : Buttons;
-
-    public IEnumerable<string> Problems()
-    {
-        if (!EffectiveButtons.All(UnlockScopes.Prefixes.ContainsKey))
-        {
-            yield return "Hubix:Templates:Daily:Buttons: each entry must be RETRIEVE_CONTENT, UNLOCK_IMAGES, UNLOCK_CONTENT or UNLOCK_UPDATES.";
-        }
-    }
-}
-
 /// <summary>A request to send the daily template now.</summary>
 /// <param name="Trigger">scheduler, cli, api, demo.</param>
 /// <param name="Date">A fixed pack date instead of each advisor's local today.</param>

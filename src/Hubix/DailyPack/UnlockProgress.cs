@@ -38,7 +38,7 @@ public sealed class UnlockProgress(HubixDb db, LiveFeed feed, TimeProvider time,
 
     public void OnStateChanged(DeliveryStateChange change)
     {
-        if (change.Purpose != "unlock")
+        if (change.Purpose != OutboxPurpose.Unlock)
         {
             return;
         }

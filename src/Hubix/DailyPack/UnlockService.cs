@@ -9,37 +9,6 @@ using Microsoft.Extensions.Options;
 
 namespace Hubix.DailyPack;
 
-/// <summary><c>Hubix:Unlock</c>: how often a pack may be delivered, and what the advisor is told when it cannot be.</summary>
-public sealed class UnlockOptions : IHubixOptions
-{
-    public static string Section => "Hubix:Unlock";
-
-    /// <summary>How often one advisor may get the same pack (per button) in one local day.</summary>
-    public int MaxPerDay { get; set; } = 3;
-
-    /// <summary>The customer-service window, counted from Meta's timestamp of the tap.</summary>
-    public TimeSpan Window { get; set; } = TimeSpan.FromHours(24);
-
-    /// <summary>{max} is the cap.</summary>
-    public string CapReply { get; set; } = "You have already received this content {max} times today. Please scroll up in this chat to find it.";
-
-    /// <summary>{date} is the pack's date.</summary>
-    public string NoPackReply { get; set; } = "Sorry, there is no content for {date} yet. Please try again later.";
-
-    public IEnumerable<string> Problems()
-    {
-        if (MaxPerDay < 1)
-        {
-            yield return "Hubix:Unlock:MaxPerDay must be at least 1.";
-        }
-
-        if (Window <= TimeSpan.Zero || Window > TimeSpan.FromHours(24))
-        {
-            yield return "Hubix:Unlock:Window must be positive and at most 1.00:00:00 (WhatsApp's customer-service window).";
-        }
-    }
-}
-
 /// <summary>
 /// What is asked for. A tap or a typed trigger: <see cref="RequestId"/> is the advisor's message wamid (unique per unlock,
 /// so the same request never unlocks twice), and the pack comes from the payload (<see cref="PackId"/>,

@@ -13,10 +13,7 @@ using OpenTelemetry.Metrics;
 
 namespace Hubix.Dashboard;
 
-/// <summary>
-/// The operators' dashboard: the web UI at <c>/</c>, its JSON API under <c>/api</c> (admin key), the live
-/// feed at <c>/ws</c>, and <c>/metrics</c> for Prometheus.
-/// </summary>
+/// <summary>The dashboard's routes: the web UI, the live feed, <c>/metrics</c>, and the read API under <c>/api</c>.</summary>
 public static class DashboardEndpoints
 {
     /// <summary>Longest range <c>/api/webhook/metrics</c> computes in one request.</summary>
@@ -24,63 +21,7 @@ public static class DashboardEndpoints
 
     private const string CorsPolicy = DashboardCors.Policy;
 
-    public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddHubixOptions<DashboardOptions>();
-        builder.Services.AddSingleton<MetricsService>();
-        builder.Services.AddSingleton<ConversationService>();
-        builder.Services.AddSingleton<TimelineService>();
-        builder.Services.AddSingleton<DailyReportService>();
-        builder.Services.AddSingleton<HubixMetrics>();
-        builder.Services.AddSingleton<DashboardSampler>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
-        builder.Services.AddHostedService<LiveFeedListener>();
-
-        var origins = builder.Configuration.GetSection(DashboardOptions.Section + ":CorsOrigins").Get<string[]>() ?? [];
-        builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
-        {
-            if (origins.Length > 0)
-            {
-                p.WithOrigins(origins).WithHeaders("Authorization", "Content-Type").WithMethods("GET", "POST");
-            }
-        }));
-        return builder;
-    }
-
-    /// <summary>OpenTelemetry metrics with the Prometheus exporter: the Hubix meter plus ASP.NET Core's and Kestrel's own.</summary>
-    public static IHostApplicationBuilder AddObservability(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(HubixMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http")
-            .AddPrometheusExporter());
-
-        // Graceful stop (SIGTERM from systemd): hosted services get this long to drain before the process exits.
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Hubix:ShutdownTimeout", TimeSpan.FromSeconds(30)));
-        return builder;
-    }
-
-    /// <summary>Middleware the dashboard needs: CORS for the allow-list, WebSockets, and the key on /metrics.</summary>
-    public static WebApplication UseDashboard(this WebApplication app)
-    {
-        app.UseCors();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        app.Use(async (http, next) =>
-        {
-            if (http.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
-                && !http.RequestServices.GetRequiredService<IOptions<DashboardOptions>>().Value.PublicMetrics
-                && !AdminKey.IsAuthorized(http.Request, http.RequestServices.GetRequiredService<IConfiguration>()["Hubix:AdminApiKey"]))
-            {
-                await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-                    detail: "Send Authorization: Bearer <Hubix:AdminApiKey>, or set Hubix:Dashboard:PublicMetrics=true.").ExecuteAsync(http);
-                return;
-            }
-
-            await next(http);
-        });
-        return app;
-    }
-
-    public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder app)
+    internal static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => Asset("index.html")).WithName("Dashboard").ExcludeFromDescription();
         app.MapGet("/dashboard/{file}", (string file) => Asset(file)).WithName("DashboardAsset").ExcludeFromDescription();
@@ -101,7 +42,6 @@ public static class DashboardEndpoints
             .WithSummary("The daily run's state and the reasons for anything skipped.");
         api.MapGet("/dashboard/status", GetStatus).WithName("GetDashboardStatus")
             .WithSummary("Operational figures: webhook requests, inbox lag, outbox depth, live-feed clients.");
-        return app;
     }
 
     private static readonly Assembly Self = typeof(DashboardEndpoints).Assembly;

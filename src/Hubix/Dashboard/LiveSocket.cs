@@ -19,8 +19,7 @@ internal static partial class LiveSocket
             return;
         }
 
-        var key = services.GetRequiredService<IConfiguration>()["Hubix:AdminApiKey"];
-        if (!AdminKey.IsAuthorized(http.Request, key, allowQueryToken: true))
+        if (!AdminKey.IsAuthorized(http.Request, services, allowQueryToken: true))
         {
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;

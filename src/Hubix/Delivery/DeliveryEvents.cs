@@ -17,7 +17,7 @@ public sealed record DeliveryStateChange(
     OutboxState State,
     DateTime At,
     string? WaMessageId = null,
-    string? Purpose = null,
+    OutboxPurpose? Purpose = null,
     int? ErrorCode = null,
     string? ErrorReason = null,
     ErrorClass? ErrorClass = null);
@@ -58,7 +58,7 @@ public sealed class DeliveryEventPublisher(IEnumerable<IDeliveryEvents> listener
             feed.Publish(new LiveEvent("delivery", change.At, change.Recipient, new
             {
                 outboxId = change.OutboxId,
-                purpose = change.Purpose,
+                purpose = change.Purpose is { } purpose ? Outbox.Name(purpose) : null,
                 state = "failed",
                 errorCode = change.ErrorCode,
                 errorReason = change.ErrorReason is { Length: > 300 } r ? r[..300] : change.ErrorReason,

@@ -86,6 +86,17 @@ public sealed class Outbox(OutboxSignal signal)
         _ => throw new ArgumentOutOfRangeException(nameof(purpose), purpose, null),
     };
 
+    /// <summary>A stored purpose back as the enum; null for a value this version does not know.</summary>
+    public static OutboxPurpose? Parse(string? stored) => stored switch
+    {
+        "system" => OutboxPurpose.System,
+        "daily" => OutboxPurpose.Daily,
+        "unlock" => OutboxPurpose.Unlock,
+        "agent" => OutboxPurpose.Agent,
+        "operator" => OutboxPurpose.Operator,
+        _ => null,
+    };
+
     private static async Task<IReadOnlyList<OutboxMessage>> AddAsync(
         HubixDbContext db, IReadOnlyList<OutboxRequest> requests, DateTime now, CancellationToken ct)
     {

@@ -191,10 +191,10 @@ internal sealed class OutboxStore(HubixDb db)
             switch (o.Kind)
             {
                 case OutcomeKind.Accepted:
-                    changes.Add(new DeliveryStateChange(o.Row.Id, o.Row.Recipient, OutboxState.Accepted, now, o.WaMessageId, o.Row.Purpose));
+                    changes.Add(new DeliveryStateChange(o.Row.Id, o.Row.Recipient, OutboxState.Accepted, now, o.WaMessageId, Outbox.Parse(o.Row.Purpose)));
                     break;
                 case OutcomeKind.Failed:
-                    changes.Add(new DeliveryStateChange(o.Row.Id, o.Row.Recipient, OutboxState.Failed, now, null, o.Row.Purpose, o.ErrorCode, o.ErrorReason, o.ErrorClass));
+                    changes.Add(new DeliveryStateChange(o.Row.Id, o.Row.Recipient, OutboxState.Failed, now, null, Outbox.Parse(o.Row.Purpose), o.ErrorCode, o.ErrorReason, o.ErrorClass));
                     if (o.Row.GroupKey is not null)
                     {
                         changes.AddRange(await FailRestOfGroupAsync(connection, tx, o.Row, now, ct));
@@ -235,7 +235,7 @@ internal sealed class OutboxStore(HubixDb db)
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            changes.Add(new DeliveryStateChange(reader.GetInt64(0), reader.GetString(1), OutboxState.Failed, now, null, reader.GetString(2), null, FailureReasons.PreviousFailed));
+            changes.Add(new DeliveryStateChange(reader.GetInt64(0), reader.GetString(1), OutboxState.Failed, now, null, Outbox.Parse(reader.GetString(2)), null, FailureReasons.PreviousFailed));
         }
 
         return changes;
@@ -497,7 +497,7 @@ internal static class StatusSql
         var code = reader.IsDBNull(4) ? (int?)null : reader.GetInt32(4);
         var failed = state == OutboxState.Failed;
         return new DeliveryStateChange(
-            reader.GetInt64(0), reader.GetString(1), state, at, wamid, reader.GetString(3),
+            reader.GetInt64(0), reader.GetString(1), state, at, wamid, Outbox.Parse(reader.GetString(3)),
             failed ? code : null,
             failed && !reader.IsDBNull(5) ? reader.GetString(5) : null,
             failed && code is { } c ? ErrorClassifier.Classify(c, null) : null);

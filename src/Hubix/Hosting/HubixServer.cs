@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Hubix.Advisors;
 using Hubix.Agent;
 using Hubix.Content;
@@ -27,6 +29,7 @@ public static class HubixServer
         // The kernel: the clock and the live feed every feature publishes to.
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LiveFeed>();
+        builder.Services.AddHubixOptions<ServerOptions>();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         builder.Services.AddOpenApi();
@@ -57,7 +60,7 @@ public static class HubixServer
         app.MapAdvisors();
         app.MapContent();
         app.MapDailyPack();
-        app.MapDashboardEndpoints();
+        app.MapDashboard();
         return app;
     }
 
@@ -71,5 +74,17 @@ public static class HubixServer
         }
 
         await app.StartAsync(ct);
+    }
+
+    /// <summary>OpenTelemetry metrics with the Prometheus exporter: the Hubix meter plus ASP.NET Core's and Kestrel's own.</summary>
+    private static IHostApplicationBuilder AddObservability(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(HubixMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http")
+            .AddPrometheusExporter());
+
+        // Graceful stop (SIGTERM from systemd): hosted services get this long to drain before the process exits.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) => host.ShutdownTimeout = server.Value.ShutdownTimeout);
+        return builder;
     }
 }

@@ -71,7 +71,7 @@ public class ScheduleAndConsentWiringTests
         var events = host.Services.GetRequiredService<DeliveryEventPublisher>();
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         DeliveryStateChange Refused(long id, string phone) =>
-            new(id, phone, OutboxState.Failed, now, null, "daily", 131050, "opted_out: This message was not delivered", ErrorClass.OptedOut);
+            new(id, phone, OutboxState.Failed, now, null, OutboxPurpose.Daily, 131050, "opted_out: This message was not delivered", ErrorClass.OptedOut);
 
         events.Publish(Refused(1, asha));
         events.Publish(Refused(2, asha)); // the same advisor again (a second template, a retry): no second ledger row
