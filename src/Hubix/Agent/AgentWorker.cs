@@ -152,12 +152,8 @@ public sealed partial class AgentWorker(
             row = added.Count > 0 ? added[0] : null;
             if (row is not null)
             {
-                // The outbox id is known once the rows are saved; the unit of work saves this change too.
-                work.Write((_, _, _) =>
-                {
-                    replyTurn.OutboxId = row.Id;
-                    return Task.CompletedTask;
-                });
+                // The outbox id is known once the rows are saved.
+                work.AfterSave(() => replyTurn.OutboxId = row.Id);
             }
         }
 

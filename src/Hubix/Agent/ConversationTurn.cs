@@ -15,7 +15,7 @@ public enum ConversationTurnState
     /// <summary>Recorded, not answered: a person has the conversation (hand-off open).</summary>
     Silent = 2,
 
-    /// <summary>Recorded, not answered: another feature handled it (STOP/START/unlock triggers of <c>TextCommands</c>).</summary>
+    /// <summary>Recorded, not answered: another feature handled it (the consent keywords of <c>ConsentKeywords</c>, the unlock triggers of <c>UnlockTriggers</c>).</summary>
     Skipped = 3,
 
     /// <summary>Recorded, not answered: the customer-service window had closed before we could answer.</summary>
@@ -78,7 +78,7 @@ public sealed class ConversationTurn
 
     public bool Llm { get; set; }
 
-    /// <summary><see cref="AgentPaths"/>, <c>button</c>, or <c>command</c> (handled by TextCommands).</summary>
+    /// <summary><see cref="AgentPaths"/>, <c>button</c>, or <c>command</c> (a consent keyword or unlock trigger, handled by its feature).</summary>
     public string? Path { get; set; }
 
     /// <summary>The reply's outbox row (agent turns).</summary>

@@ -34,6 +34,13 @@ public static class HubixCli
         return root.Parse(args).InvokeAsync();
     }
 
+    /// <summary>The server's configuration sources (appsettings.json, environment, arguments) for commands that build no host.</summary>
+    private static IConfigurationRoot Configuration(ParseResult result) => new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine(HostArgs(result))
+        .Build();
+
     /// <summary>The arguments after the subcommand's name: configuration overrides and --urls.</summary>
     internal static string[] HostArgs(ParseResult result) => [.. result.UnmatchedTokens];
 
@@ -69,11 +76,7 @@ public static class HubixCli
         var command = new Command("migrate", "Apply database migrations and exit.");
         command.SetAction(async (result, ct) =>
         {
-            var config = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-                .AddEnvironmentVariables()
-                .AddCommandLine(HostArgs(result))
-                .Build();
+            var config = Configuration(result);
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
             await using var db = DataExtensions.CreateDb(config);
             await db.MigrateAsync(loggerFactory.CreateLogger("hubix.migrate"), ct);
@@ -94,11 +97,7 @@ public static class HubixCli
         daily.TreatUnmatchedTokensAsErrors = false;
         daily.SetAction(async (result, ct) =>
         {
-            var config = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-                .AddEnvironmentVariables()
-                .AddCommandLine(HostArgs(result))
-                .Build();
+            var config = Configuration(result);
             var options = config.GetSection(Dashboard.DashboardOptions.Section).Get<Dashboard.DashboardOptions>() ?? new Dashboard.DashboardOptions();
             if (!TimeZoneInfo.TryFindSystemTimeZoneById(options.TimeZone, out var zone))
             {

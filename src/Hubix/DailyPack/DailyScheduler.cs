@@ -9,47 +9,26 @@ namespace Hubix.DailyPack;
 /// tick at once: the DailySend unique index keeps it to one template per advisor-day.
 /// </summary>
 public sealed class DailyScheduler(
-    DailySender sender, MediaUploader uploader, IOptions<ScheduleOptions> options, TimeProvider time, ILogger<DailyScheduler> logger) : BackgroundService
+    DailySender sender, MediaUploader uploader, IOptions<ScheduleOptions> options, TimeProvider time, ILogger<DailyScheduler> logger) : PollingWorker(time, logger)
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.Enabled)
+        if (options.Value.Enabled)
         {
-            return;
+            await base.ExecuteAsync(stoppingToken);
         }
-
-        using var timer = new PeriodicTimer(options.Value.Tick, time);
-        do
-        {
-            try
-            {
-                await sender.RunAsync(new DailyRequest("scheduler"), stoppingToken);
-
-                // Keep media ids of yesterday's to tomorrow's packs fresh (re-upload before Meta's 30 days run out).
-                var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-                await uploader.EnsureUploadedForDatesAsync(today.AddDays(-1), today.AddDays(1), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Daily scheduler tick failed; next tick in {Tick}", options.Value.Tick);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
+    // The first round runs at start, so a server that was down at 05:00 catches up at once.
+    protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct)
     {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        await sender.RunAsync(new DailyRequest("scheduler"), ct);
+
+        // Keep media ids of yesterday's to tomorrow's packs fresh (re-upload before Meta's 30 days run out).
+        var today = DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
+        await uploader.EnsureUploadedForDatesAsync(today.AddDays(-1), today.AddDays(1), ct);
+        return options.Value.Tick;
     }
+
+    protected override TimeSpan ErrorDelay => options.Value.Tick;
 }

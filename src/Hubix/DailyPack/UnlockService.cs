@@ -178,10 +178,8 @@ public sealed class UnlockService(
         };
         work.Db.Add(unlock);
         await outbox.EnqueueAsync(work, requests, ct);
-        if (request.IsResend)
-        {
-            work.AfterCommit(() => feed.Publish(UnlockProgress.PackEvent(unlock, work.Now)));
-        }
+        // The pack on the live feed as it starts (UnlockProgress announces how it ends), once the unlock has its id.
+        work.AfterCommit(() => feed.Publish(UnlockProgress.PackEvent(unlock, work.Now)));
 
         logger.LogInformation("Unlock {Group}: {Count} item(s) queued for {Phone} ({Kind}), until {ExpiresAt:o}", group, requests.Count, advisor.Phone, request.Kind, expires);
         return requests.Count == 0
@@ -190,11 +188,11 @@ public sealed class UnlockService(
                 Invariant($"{requests.Count} item(s) of pack {pack.Id} queued; they expire at {expires:yyyy-MM-dd HH:mm} UTC."));
     }
 
-    private static string? WindowClosed(Advisor advisor, DateTime now) => advisor.LastInboundAt switch
+    private string? WindowClosed(Advisor advisor, DateTime now) => advisor.LastInboundAt switch
     {
         null => "The advisor has never written to us, so WhatsApp allows only templates; nothing was queued.",
-        { } last when last + TimeSpan.FromHours(24) <= now =>
-            Invariant($"The customer-service window closed at {last + TimeSpan.FromHours(24):yyyy-MM-dd HH:mm} UTC (24 h after the advisor's last message); free-form content would fail with 131047. Nothing was queued; it can be resent when they write or tap again."),
+        { } last when last + Options.Window <= now =>
+            Invariant($"The customer-service window closed at {last + Options.Window:yyyy-MM-dd HH:mm} UTC ({Options.Window.TotalHours:0.#} h after the advisor's last message); free-form content would fail with 131047. Nothing was queued; it can be resent when they write or tap again."),
         _ => null,
     };
 

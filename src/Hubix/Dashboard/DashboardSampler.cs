@@ -9,37 +9,24 @@ namespace Hubix.Dashboard;
 /// </summary>
 internal sealed class DashboardSampler(
     HubixDb db, HubixMetrics metrics, MetricsService service, LiveFeed feed, IOptions<DashboardOptions> options, TimeProvider time, ILogger<DashboardSampler> logger)
-    : BackgroundService
+    : PollingWorker(time, logger)
 {
     public LiveEvent? Last { get; private set; }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        var now = Time.GetUtcNow().UtcDateTime;
+        await metrics.SampleAsync(db, now, ct);
+        if (feed.ClientCount > 0)
         {
-            try
-            {
-                var now = time.GetUtcNow().UtcDateTime;
-                await metrics.SampleAsync(db, now, stoppingToken);
-                if (feed.ClientCount > 0)
-                {
-                    Last = await SnapshotAsync(now, stoppingToken);
-                    feed.Publish(Last);
-                }
-
-                await Task.Delay(options.Value.SnapshotInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Dashboard sampling failed; trying again");
-                await Task.Delay(options.Value.SnapshotInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
+            Last = await SnapshotAsync(now, ct);
+            feed.Publish(Last);
         }
+
+        return options.Value.SnapshotInterval;
     }
+
+    protected override TimeSpan ErrorDelay => options.Value.SnapshotInterval;
 
     public async Task<LiveEvent> SnapshotAsync(DateTime now, CancellationToken ct)
     {

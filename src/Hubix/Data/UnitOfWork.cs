@@ -7,7 +7,7 @@ namespace Hubix.Data;
 /// <summary>
 /// One business transaction: read and plan first, then write everything at once. Callers read through <see cref="Db"/>
 /// (outside the transaction, as at READ COMMITTED) and add or change tracked rows; <see cref="CommitAsync"/> then takes
-/// the SQLite write gate, runs the <see cref="Guard"/>s, saves the tracked rows, runs the planned <see cref="Write"/>s,
+/// the SQLite write gate, runs the <see cref="Guard"/>s, saves the tracked rows (and what <see cref="AfterSave"/> changes), runs the planned <see cref="Write"/>s,
 /// commits, and runs every <see cref="AfterCommit"/> action. The inbox worker, the agent, the daily send, the operator's
 /// actions and the resend all work this way, so a use case (an unlock, a consent change) behaves the same whoever
 /// calls it, and its after-commit actions (wake the dispatcher, tell the live feed) always run.
@@ -23,6 +23,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     private readonly HubixDb _db;
     private readonly List<Func<DbConnection, DbTransaction, CancellationToken, Task<bool>>> _guards = [];
     private readonly List<Func<DbConnection, DbTransaction, CancellationToken, Task>> _writes = [];
+    private readonly List<Action> _afterSave = [];
     private readonly List<Action> _afterCommit = [];
     private bool _committed;
 
@@ -64,11 +65,14 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// </summary>
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
-    /// <summary>
-    /// A raw-SQL write to run inside the transaction after the tracked rows were saved (their ids are known then), in
-    /// the order planned. Tracked rows it changes are saved once more before the commit.
-    /// </summary>
+    /// <summary>A raw-SQL write to run inside the transaction after the tracked rows were saved (their ids are known then), in the order planned.</summary>
     public void Write(Func<DbConnection, DbTransaction, CancellationToken, Task> write) => _writes.Add(write);
+
+    /// <summary>
+    /// Runs inside the transaction once the tracked rows were saved, to change tracked rows with the ids the database just
+    /// gave (e.g. link a reply to its outbox row); those changes are saved before the commit.
+    /// </summary>
+    public void AfterSave(Action action) => _afterSave.Add(action);
 
     /// <summary>
     /// A conditional write that runs first inside the transaction; when it returns false (e.g. "mark this turn answered
@@ -102,15 +106,20 @@ public sealed class UnitOfWork : IAsyncDisposable
             }
 
             await Db.SaveChangesAsync(ct);
+            if (_afterSave.Count > 0)
+            {
+                foreach (var action in _afterSave)
+                {
+                    action();
+                }
+
+                Db.ChangeTracker.DetectChanges();
+                await Db.SaveChangesAsync(ct);
+            }
+
             foreach (var write in _writes)
             {
                 await write(connection, transaction, ct);
-            }
-
-            Db.ChangeTracker.DetectChanges();
-            if (Db.ChangeTracker.HasChanges())
-            {
-                await Db.SaveChangesAsync(ct);
             }
 
             await tx.CommitAsync(ct);

@@ -6,6 +6,7 @@ using Hubix.Advisors;
 using Hubix.Agent;
 using Hubix.Delivery;
 using Hubix.Tests.Infrastructure;
+using Hubix.Tests.Wiring;
 using Hubix.Tests.Unlock;
 using Hubix.DailyPack;
 using Microsoft.EntityFrameworkCore;
@@ -90,6 +91,27 @@ public class AgentConversationTests(AgentModelFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, close.StatusCode);
         var q6 = await pair.TextAsync(Advisor, "what is the nifty outlook?");
         Assert.Contains(packSource, Body(await ReplyToAsync(pair, q6)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_agents_unlock_goes_through_the_unlock_use_case_and_its_after_commit_actions_run()
+    {
+        await using var database = await TestDatabase.CreateAsync("Sqlite");
+        await using var pair = await StartAsync(database);
+        await UnlockKit.AddAdvisorsAsync(pair.Hubix, (Advisor, "Priya", "Asia/Kolkata"));
+        await ImportTodaysPackAsync(pair);
+        await using var live = await LiveListener.ConnectAsync(pair.Hubix);
+
+        var wamid = await pair.TextAsync(Advisor, "send today's images");
+
+        // UnlockService announces a pack after its unit of work commits. The agent's unit of work ran that action: the
+        // old agent path collected after-commit actions in a batch nobody ran, and this event never came.
+        var started = await live.WaitForAsync("pack", e => e.DataStr("state") == "delivering", "the agent's unlock, announced after its commit");
+        var unlock = await UnlockKit.WithDbAsync(pair.Hubix, db => db.Set<UnlockRecord>().SingleAsync(u => u.TapMessageId == wamid, Ct));
+        Assert.Equal(unlock.Id, started.GetProperty("data").GetProperty("unlockId").GetInt64());
+        Assert.Equal((UnlockScopes.Images, "text", "today"), (unlock.Scope, unlock.TapKind, unlock.ResolvedBy));
+        await HubixTestHost.EventuallyAsync(async () => (await pair.PhoneMessagesAsync(Advisor)).Any(m => m!["type"]!.GetValue<string>() == "image"),
+            "today's image to arrive");
     }
 
     [Fact]
