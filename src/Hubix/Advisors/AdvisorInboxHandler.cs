@@ -119,11 +119,19 @@ internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandle
 /// <summary>Who sent a message: the advisor with that phone, else the one with that business-scoped user id.</summary>
 public static class AdvisorLookup
 {
-    /// <summary>The advisor (tracked by <paramref name="db"/>), deleted ones included; null when nobody matches.</summary>
+    /// <summary>
+    /// The advisor (tracked by <paramref name="db"/>), deleted ones included; null when nobody matches. An advisor the unit
+    /// of work already tracks (the inbox batch loads its senders once) is found without a query.
+    /// </summary>
     public static async Task<Advisor?> FindAsync(HubixDbContext db, InboundMessage m, CancellationToken ct)
     {
         if (m.From is not null)
         {
+            if (db.ChangeTracker.Entries<Advisor>().FirstOrDefault(e => e.Entity.Phone == m.From) is { } tracked)
+            {
+                return tracked.Entity;
+            }
+
             var byPhone = await db.Set<Advisor>().SingleOrDefaultAsync(a => a.Phone == m.From, ct);
             if (byPhone is not null)
             {

@@ -19,17 +19,22 @@ public sealed class WorkQueue<TRow, TState>
     where TState : struct, Enum
 {
     private readonly HubixDb _db;
-    private readonly IEntityType _entity;
-    private readonly StoreObjectIdentifier _store;
+
+    // Read from the model once: a claim runs hundreds of times a second, and EF's metadata lookups are not free.
+    private readonly Dictionary<string, string> _columns = new(StringComparer.Ordinal);
 
     public WorkQueue(HubixDb db, TState pending)
     {
         _db = db;
         Pending = pending;
         using var context = db.CreateDbContext();
-        _entity = context.Model.FindEntityType(typeof(TRow)) ?? throw new InvalidOperationException(typeof(TRow).Name + " is not in the model.");
-        _store = StoreObjectIdentifier.Table(_entity.GetTableName()!, _entity.GetSchema());
-        Table = Quote(_store.Name);
+        var entity = context.Model.FindEntityType(typeof(TRow)) ?? throw new InvalidOperationException(typeof(TRow).Name + " is not in the model.");
+        var store = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        Table = Quote(store.Name);
+        foreach (var property in entity.GetProperties())
+        {
+            _columns[property.Name] = Quote(property.GetColumnName(store)!);
+        }
     }
 
     /// <summary>The state of a row waiting for work.</summary>
@@ -39,11 +44,8 @@ public sealed class WorkQueue<TRow, TState>
     public string Table { get; }
 
     /// <summary>The quoted column of an entity property, e.g. <c>Column(nameof(InboxEvent.Priority))</c>.</summary>
-    public string Column(string property)
-    {
-        var p = _entity.FindProperty(property) ?? throw new ArgumentException($"{typeof(TRow).Name} has no property {property}.", nameof(property));
-        return Quote(p.GetColumnName(_store)!);
-    }
+    public string Column(string property) =>
+        _columns.TryGetValue(property, out var column) ? column : throw new ArgumentException($"{typeof(TRow).Name} has no property {property}.", nameof(property));
 
     /// <summary>A state as the number stored.</summary>
     public static int Value(TState state) => Convert.ToInt32(state, CultureInfo.InvariantCulture);

@@ -46,6 +46,9 @@ internal sealed record SendOutcome(
 internal sealed class OutboxStore(HubixDb db)
 {
     private readonly WorkQueue<OutboxMessage, OutboxState> _queue = new(db, OutboxState.Queued);
+    // The claim's SQL parts, built from the model on first use and kept: the dispatcher claims hundreds of times a second.
+    private string? _claimDue;
+    private string[]? _claimReturning;
 
     // The states as stored, for the SQL below: the enum is the one truth, the numbers are never spelled.
     private static readonly string Queued = OutboxStates.Sql(OutboxState.Queued);
@@ -76,25 +79,39 @@ internal sealed class OutboxStore(HubixDb db)
     /// accepted, or failed: then it comes back with <see cref="ClaimedRow.PreviousFailed"/> and is failed without a
     /// call). Rows past <see cref="OutboxMessage.ExpiresAt"/> are claimed regardless, to be failed without a call.
     /// </summary>
-    public Task<List<ClaimedRow>> ClaimAsync(int limit, DateTime now, DateTime leaseUntil, CancellationToken ct)
+    public Task<List<ClaimedRow>> ClaimAsync(int limit, DateTime now, DateTime leaseUntil, CancellationToken ct) =>
+        _queue.ClaimAsync(now, leaseUntil - now, limit, ClaimOrder, _claimReturning ??= ClaimReturning(), ReadClaimed, r => r.Id, ct,
+            claimedState: OutboxState.Sending, due: _claimDue ??= ClaimDue());
+
+    private static readonly string[] ClaimOrder = [nameof(OutboxMessage.Priority), nameof(OutboxMessage.NextAttemptAt), nameof(OutboxMessage.Id)];
+
+    /// <summary>
+    /// A row is due when it is in no group, or past its deadline (to be failed without a call), or when no lower position
+    /// of its group is still queued or sending.
+    /// </summary>
+    /// <remarks>
+    /// "State" + 0 in the group subqueries: a group has a handful of rows, found by (GroupKey, Position). Without the + 0,
+    /// PostgreSQL with young statistics (a table that grew from empty in the last minute, not yet analyzed) combined that
+    /// lookup with the State index, reading 17,000 index entries per candidate row: 1.8 to 2.4 s per claim in the
+    /// PostgreSQL clickstorm, 3.6 ms with it (EXPLAIN ANALYZE, same data; BENCHMARKS.md).
+    /// </remarks>
+    private string ClaimDue()
     {
         var (t, q) = (_queue.Table, _queue);
-        string C(string property) => q.Column(property);
-        // "State" + 0 in the group subqueries: a group has a handful of rows, found by (GroupKey, Position). Without the
-        // + 0, PostgreSQL with young statistics (a table that grew from empty in the last minute, not yet analyzed)
-        // combined that lookup with the State index, reading 17,000 index entries per candidate row: 1.8 to 2.4 s per
-        // claim in the PostgreSQL clickstorm, 3.6 ms with it (EXPLAIN ANALYZE, same data; BENCHMARKS.md).
-        var due =
-            $"o.{C("GroupKey")} IS NULL OR (o.{C("ExpiresAt")} IS NOT NULL AND o.{C("ExpiresAt")} <= @now) OR NOT EXISTS (" +
-            $"SELECT 1 FROM {t} p WHERE p.{C("GroupKey")} = o.{C("GroupKey")} AND p.{C("Position")} < o.{C("Position")} AND p.{C("State")} + 0 IN ({Queued}, {Sending}))";
+        return $"o.{q.Column("GroupKey")} IS NULL OR (o.{q.Column("ExpiresAt")} IS NOT NULL AND o.{q.Column("ExpiresAt")} <= @now) OR NOT EXISTS (" +
+            $"SELECT 1 FROM {t} p WHERE p.{q.Column("GroupKey")} = o.{q.Column("GroupKey")} AND p.{q.Column("Position")} < o.{q.Column("Position")} " +
+            $"AND p.{q.Column("State")} + 0 IN ({Queued}, {Sending}))";
+    }
+
+    /// <summary>The row's columns, and whether an earlier member of its group failed (then it fails without a call).</summary>
+    private string[] ClaimReturning()
+    {
+        var (t, q) = (_queue.Table, _queue);
         var previousFailed =
-            $"CASE WHEN {C("GroupKey")} IS NOT NULL AND EXISTS (SELECT 1 FROM {t} f WHERE f.{C("GroupKey")} = {t}.{C("GroupKey")} " +
-            $"AND f.{C("Position")} < {t}.{C("Position")} AND f.{C("State")} + 0 = {Failed}) THEN 1 ELSE 0 END";
-        return _queue.ClaimAsync(now, leaseUntil - now, limit,
-            [nameof(OutboxMessage.Priority), nameof(OutboxMessage.NextAttemptAt), nameof(OutboxMessage.Id)],
-            [nameof(OutboxMessage.Recipient), nameof(OutboxMessage.Kind), nameof(OutboxMessage.Payload), nameof(OutboxMessage.Attempts),
-                nameof(OutboxMessage.ExpiresAt), nameof(OutboxMessage.GroupKey), nameof(OutboxMessage.Position), nameof(OutboxMessage.Purpose), previousFailed],
-            ReadClaimed, r => r.Id, ct, claimedState: OutboxState.Sending, due: due);
+            $"CASE WHEN {q.Column("GroupKey")} IS NOT NULL AND EXISTS (SELECT 1 FROM {t} f WHERE f.{q.Column("GroupKey")} = {t}.{q.Column("GroupKey")} " +
+            $"AND f.{q.Column("Position")} < {t}.{q.Column("Position")} AND f.{q.Column("State")} + 0 = {Failed}) THEN 1 ELSE 0 END";
+        return [nameof(OutboxMessage.Recipient), nameof(OutboxMessage.Kind), nameof(OutboxMessage.Payload), nameof(OutboxMessage.Attempts),
+            nameof(OutboxMessage.ExpiresAt), nameof(OutboxMessage.GroupKey), nameof(OutboxMessage.Position), nameof(OutboxMessage.Purpose), previousFailed];
     }
 
     // Rows are buffered once ReadAsync returned (default, non-sequential access): reading columns does not block.
