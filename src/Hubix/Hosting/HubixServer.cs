@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
 using Hubix.Advisors;
 using Hubix.Agent;
 using Hubix.Content;
@@ -9,6 +7,8 @@ using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Hubix.Hosting;
 
