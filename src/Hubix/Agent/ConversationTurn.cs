@@ -97,7 +97,7 @@ internal sealed class ConversationTurnConfiguration : IEntityTypeConfiguration<C
     {
         b.ToTable("ConversationTurns");
         b.HasIndex(x => new { x.InboundWamid, x.Role }).IsUnique();
-        // The lease claim (LeaseClaim) takes the oldest due rows: State = 0 ORDER BY Id LIMIT n walks this index in order
+        // The work-queue claim (WorkQueue) takes the oldest due rows: State = 0 ORDER BY Id LIMIT n walks this index in order
         // and stops after n. An index on (State, NextAttemptAt) made it read and sort every pending row on each claim,
         // quadratic under a backlog (the ingest profile in BENCHMARKS.md).
         b.HasIndex(x => new { x.State, x.Id });

@@ -48,7 +48,7 @@ internal sealed class InboxEventConfiguration : IEntityTypeConfiguration<InboxEv
     {
         b.ToTable("InboxEvents");
         b.HasIndex(x => x.BodyHash).IsUnique();
-        // The lease claim (LeaseClaim) takes the first due rows: State = 0 ORDER BY Priority, Id LIMIT n walks this index
+        // The work-queue claim (WorkQueue) takes the first due rows: State = 0 ORDER BY Priority, Id LIMIT n walks this index
         // in order and stops after n. An index on (State, NextAttemptAt) made it read and sort every pending row on
         // each claim, quadratic under a backlog (the ingest profile in BENCHMARKS.md).
         b.HasIndex(x => new { x.State, x.Priority, x.Id });
