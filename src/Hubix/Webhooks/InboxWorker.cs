@@ -232,18 +232,23 @@ public sealed class InboxWorker(
         var now = Time.GetUtcNow().UtcDateTime;
         var attempts = row.Attempts + 1;
         var error = ex.GetType().Name + ": " + ex.Message;
-        if (!await _queue.FailAsync(row.Id, attempts, _options.MaxAttempts, MaxRetryDelay, InboxState.DeadLettered, nameof(InboxEvent.LastError), error, now, ct))
+        if (attempts >= _options.MaxAttempts)
+        {
+            // The dead letter first: a crash before the row is marked leaves it pending (tried again, perhaps a second
+            // dead letter), never a dead-lettered row that no operator can see.
+            Logger.LogError(ex, "Inbox event {InboxId} failed {Attempts} times; dead-lettered", row.Id, attempts);
+            await using var context = db.CreateDbContext();
+            context.Add(new DeadLetter { At = now, Source = "processing", Reason = error, Body = row.Body, InboxEventId = row.Id });
+            using (await db.EnterWriteAsync(ct))
+            {
+                await context.SaveChangesAsync(ct);
+            }
+        }
+        else
         {
             Logger.LogWarning(ex, "Inbox event {InboxId} failed (attempt {Attempts}); retrying with back-off", row.Id, attempts);
-            return;
         }
 
-        Logger.LogError(ex, "Inbox event {InboxId} failed {Attempts} times; dead-lettered", row.Id, attempts);
-        await using var context = db.CreateDbContext();
-        context.Add(new DeadLetter { At = now, Source = "processing", Reason = error, Body = row.Body, InboxEventId = row.Id });
-        using (await db.EnterWriteAsync(ct))
-        {
-            await context.SaveChangesAsync(ct);
-        }
+        await _queue.FailAsync(row.Id, attempts, _options.MaxAttempts, MaxRetryDelay, InboxState.DeadLettered, nameof(InboxEvent.LastError), error, now, ct);
     }
 }
