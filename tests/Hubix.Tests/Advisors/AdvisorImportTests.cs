@@ -5,7 +5,7 @@ using System.Text.Json;
 using Hubix.Advisors;
 using Hubix.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
-using static Hubix.Tests.Unlock.UnlockKit;
+using static Hubix.Tests.DailyPack.UnlockKit;
 
 namespace Hubix.Tests.Advisors;
 

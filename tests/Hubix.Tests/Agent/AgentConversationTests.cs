@@ -7,7 +7,7 @@ using Hubix.Agent;
 using Hubix.Delivery;
 using Hubix.Tests.Infrastructure;
 using Hubix.Tests.Wiring;
-using Hubix.Tests.Unlock;
+using Hubix.Tests.DailyPack;
 using Hubix.DailyPack;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -6,6 +6,7 @@ using Hubix.Kernel;
 using Hubix.Dashboard;
 using Hubix.Delivery;
 using Hubix.DailyPack;
+using Hubix.Tests.DailyPack;
 using Hubix.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using static Hubix.Tests.Wiring.WiringKit;
@@ -25,7 +26,7 @@ public class PackWiringTests
         await using var pair = await SandboxPair.StartAsync(database, NoScheduler);
         var host = pair.Hubix;
         const string phone = "919800000101";
-        await Unlock.UnlockKit.AddAdvisorsAsync(host, (phone, "Priya Sharma", "Asia/Kolkata"));
+        await UnlockKit.AddAdvisorsAsync(host, (phone, "Priya Sharma", "Asia/Kolkata"));
         await ImportTodaysPackAsync(host);
         await using var live = await LiveListener.ConnectAsync(host);
 
@@ -100,7 +101,7 @@ public class PackWiringTests
         await using var pair = await SandboxPair.StartAsync(database, [.. NoScheduler, "--Hubix:WhatsApp:PairBurst=1", "--Hubix:WhatsApp:PairInterval=00:00:08"]);
         var host = pair.Hubix;
         const string phone = "919800000102";
-        await Unlock.UnlockKit.AddAdvisorsAsync(host, (phone, "Ravi Kumar", "Asia/Kolkata"));
+        await UnlockKit.AddAdvisorsAsync(host, (phone, "Ravi Kumar", "Asia/Kolkata"));
         await ImportTodaysPackAsync(host);
         await host.Services.GetRequiredService<Content.MediaUploader>().EnsureUploadedForDatesAsync(Today(host), Today(host), Ct);
         await using var live = await LiveListener.ConnectAsync(host);
@@ -109,7 +110,7 @@ public class PackWiringTests
         List<OutboxMessage> rows = [];
         await HubixTestHost.EventuallyAsync(async () =>
         {
-            rows = await Unlock.UnlockKit.OutboxAsync(host, "unlock");
+            rows = await UnlockKit.OutboxAsync(host, "unlock");
             return rows.Count == 4 && rows[0].State >= OutboxState.Accepted;
         }, "the first pack item to be accepted");
         await using (var ctx = host.Db.CreateDbContext())

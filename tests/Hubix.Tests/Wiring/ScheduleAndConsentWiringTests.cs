@@ -5,7 +5,7 @@ using Hubix.Dashboard;
 using Hubix.Delivery;
 using Hubix.DailyPack;
 using Hubix.Tests.Infrastructure;
-using Hubix.Tests.Unlock;
+using Hubix.Tests.DailyPack;
 using Hubix.WhatsApp.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hubix.Kernel;
 using Hubix.Dashboard;
+using Hubix.Tests.DailyPack;
 using Hubix.Tests.Infrastructure;
 
 namespace Hubix.Tests.Wiring;
@@ -123,7 +124,7 @@ internal static class WiringKit
 
     /// <summary>Imports the 2026-11-24 fixture pack as today's pack.</summary>
     public static Task<long> ImportTodaysPackAsync(HubixTestHost host) =>
-        Unlock.UnlockKit.ImportPackAsync(host, "2026-11-24", Today(host).DayNumber - new DateOnly(2026, 11, 24).DayNumber);
+        UnlockKit.ImportPackAsync(host, "2026-11-24", Today(host).DayNumber - new DateOnly(2026, 11, 24).DayNumber);
 
     public static async Task<List<JsonObject>> PhoneAsync(SandboxPair pair, string phone) =>
         (await pair.PhoneMessagesAsync(phone)).OfType<JsonObject>().ToList();

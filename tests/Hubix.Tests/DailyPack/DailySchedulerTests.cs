@@ -1,12 +1,11 @@
 using System.Net.Http.Json;
 using Hubix.DailyPack;
 using Hubix.Tests.Infrastructure;
-using Hubix.Tests.Unlock;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
-using static Hubix.Tests.Unlock.UnlockKit;
+using static Hubix.Tests.DailyPack.UnlockKit;
 
-namespace Hubix.Tests.Schedule;
+namespace Hubix.Tests.DailyPack;
 
 public class DailySchedulerTests
 {

@@ -5,9 +5,9 @@ using Hubix.DailyPack;
 using Hubix.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
-using static Hubix.Tests.Unlock.UnlockKit;
+using static Hubix.Tests.DailyPack.UnlockKit;
 
-namespace Hubix.Tests.Unlock;
+namespace Hubix.Tests.DailyPack;
 
 public class UnlockTests
 {

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Hubix.Tests.Unlock;
+namespace Hubix.Tests.DailyPack;
 
 /// <summary>A template catalog that answers what the test says.</summary>
 public sealed class FakeTemplateCatalog : ITemplateCatalog
