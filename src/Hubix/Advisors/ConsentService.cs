@@ -1,7 +1,6 @@
 using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.WhatsApp.Client;
-using Hubix.WhatsApp.Messages;
 using Hubix.WhatsApp.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -96,7 +95,7 @@ public sealed class ConsentService(Outbox outbox, LiveFeed feed, IOptions<Consen
         var reply = status == AdvisorStatus.OptedOut
             ? changed ? o.OptOutReply : o.AlreadyOptedOutReply
             : changed ? o.OptInReply : o.AlreadyOptedInReply;
-        await ReplyAsync(work, advisor.Phone, reply, "consent:" + m.MessageId, at, ct);
+        await outbox.ReplyAsync(work, advisor.Phone, reply, "consent:" + m.MessageId, at, ct);
     }
 
     /// <summary>
@@ -130,17 +129,12 @@ public sealed class ConsentService(Outbox outbox, LiveFeed feed, IOptions<Consen
             return;
         }
 
-        await ReplyAsync(work, m.From, options.Value.UnknownSenderReply,
+        await outbox.ReplyAsync(work, m.From, options.Value.UnknownSenderReply,
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"unknown:{m.From}:{DateOnly.FromDateTime(at):yyyy-MM-dd}"), at, ct);
     }
 
     /// <summary>A wa_id we can send to: digits only, as Meta's recipients are.</summary>
     private static bool IsAddressable(string phone) => phone.Length is >= 5 and <= 20 && phone.All(char.IsAsciiDigit);
-
-    // Free-form text needs the customer-service window, which the message we answer has just opened.
-    private Task ReplyAsync(UnitOfWork work, string phone, string text, string key, DateTime at, CancellationToken ct) =>
-        outbox.EnqueueAsync(work, new OutboxRequest(OutboundMessage.Text(phone, text), key, OutboxPurpose.System, OutboxPriority.Waiting,
-            ExpiresAt: at + TimeSpan.FromHours(24)), ct);
 
     private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
 }

@@ -3,7 +3,6 @@ using Hubix.Advisors;
 using Hubix.Content;
 using Hubix.Data;
 using Hubix.Delivery;
-using Hubix.WhatsApp.Messages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -108,7 +107,7 @@ public sealed class UnlockService(
         if (!request.IsResend && sameScope.Count >= Options.MaxPerDay)
         {
             var text = Options.CapReply.Replace("{max}", Options.MaxPerDay.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
-            await ReplyAsync(work, advisor.Phone, text, Invariant($"unlock-cap:{advisor.Phone}:{pack.Id}:{request.Scope}:{localDate:yyyy-MM-dd}"), request.At, ct);
+            await outbox.ReplyAsync(work, advisor.Phone, text, Invariant($"unlock-cap:{advisor.Phone}:{pack.Id}:{request.Scope}:{localDate:yyyy-MM-dd}"), request.At, ct);
             return new UnlockResult(UnlockOutcome.LimitReached, null, true, Invariant($"Already delivered {sameScope.Count} times today."));
         }
 
@@ -281,14 +280,10 @@ public sealed class UnlockService(
         }
 
         logger.LogInformation("Unlock request {RequestId} from {Phone}: no pack for {Date}", request.RequestId, advisor.Phone, date);
-        await ReplyAsync(work, advisor.Phone, Options.NoPackReply.Replace("{date}", ContentRender.FormatDate(date), StringComparison.Ordinal),
+        await outbox.ReplyAsync(work, advisor.Phone, Options.NoPackReply.Replace("{date}", ContentRender.FormatDate(date), StringComparison.Ordinal),
             "unlock-nopack:" + request.RequestId, request.At, ct);
         return new UnlockResult(UnlockOutcome.NoPack, null, true, Invariant($"No pack for {date:yyyy-MM-dd}."));
     }
-
-    private Task ReplyAsync(UnitOfWork work, string phone, string text, string key, DateTime at, CancellationToken ct) =>
-        outbox.EnqueueAsync(work, new OutboxRequest(OutboundMessage.Text(phone, text), key, OutboxPurpose.System, OutboxPriority.Waiting,
-            ExpiresAt: at + TimeSpan.FromHours(24)), ct);
 
     /// <summary>The content item id at the end of a pack message's idempotency key (<c>{group}:{itemId}</c>).</summary>
     internal static long? ItemId(string idempotencyKey, string group) =>

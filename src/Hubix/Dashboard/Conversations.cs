@@ -48,7 +48,6 @@ public sealed record ConversationPage(IReadOnlyList<ConversationDto> Items, stri
 /// <summary>Conversations (keyset-paged), from the CRM log and the outbox, with what the agent knows about its messages.</summary>
 public sealed class ConversationService(HubixDb db, TimeProvider time)
 {
-    public static readonly TimeSpan Window = TimeSpan.FromHours(24);
     private static readonly string[] ConversationPurposes = ["agent", "operator", "unlock"];
     private const int MessagesPerConversation = 50;
 
@@ -60,7 +59,7 @@ public sealed class ConversationService(HubixDb db, TimeProvider time)
         var inbound = context.Set<Interaction>().AsNoTracking().Where(i => i.Direction == "in" && i.Phone != null);
         if (chatsOnly)
         {
-            inbound = inbound.Where(i => !MetricsService.TapTypes.Contains(i.Type));
+            inbound = inbound.Where(i => !Interaction.TapTypes.Contains(i.Type));
         }
 
         var threads = inbound
@@ -99,7 +98,7 @@ public sealed class ConversationService(HubixDb db, TimeProvider time)
             var messages = await MessagesAsync(context, t.Phone, ct);
             all.AddRange(messages);
             advisors.TryGetValue(t.Phone, out var a);
-            var until = a?.LastInboundAt + Window;
+            var until = a?.LastInboundAt + ConversationEndpoints.Window;
             items.Add(new ConversationDto(t.Phone, a?.Name, t.LastAt, a?.HandoffOpen ?? false, a?.HandoffAt, until, until > now, messages));
         }
 

@@ -93,7 +93,7 @@ public sealed class DailyReportService(HubixDb db)
         foreach (var i in inbound.OrderBy(i => i.At))
         {
             var r = Row(i.Phone!);
-            if (MetricsService.TapTypes.Contains(i.Type))
+            if (Interaction.TapTypes.Contains(i.Type))
             {
                 r.TappedAt ??= i.At;
             }

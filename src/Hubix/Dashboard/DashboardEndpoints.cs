@@ -1,11 +1,9 @@
-using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using Hubix.Advisors;
 using Hubix.DailyPack;
 using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.Webhooks;
-using Hubix.WhatsApp.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -19,17 +17,16 @@ public static class DashboardEndpoints
     /// <summary>Longest range <c>/api/webhook/metrics</c> computes in one request.</summary>
     public const int MaxMetricsDays = 92;
 
-    private const string CorsPolicy = DashboardCors.Policy;
 
     internal static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => Asset("index.html")).WithName("Dashboard").ExcludeFromDescription();
         app.MapGet("/dashboard/{file}", (string file) => Asset(file)).WithName("DashboardAsset").ExcludeFromDescription();
         app.Map("/ws", (HttpContext http) => LiveSocket.HandleAsync(http, http.RequestServices)).WithName("LiveFeed").ExcludeFromDescription()
-            .RequireCors(CorsPolicy);
+            .RequireCors(DashboardCors.Policy);
         app.MapPrometheusScrapingEndpoint("/metrics");
 
-        var api = app.MapGroup("/api").RequireAdminKey().RequireCors(CorsPolicy).WithTags("Dashboard");
+        var api = app.MapGroup("/api").RequireAdminKey().RequireCors(DashboardCors.Policy).WithTags("Dashboard");
         api.MapGet("/webhook/metrics", GetMetricsAsync).WithName("GetMetrics")
             .WithSummary("Per day (in Hubix:Dashboard:TimeZone) and template: the funnel from template to pack, chats, agent, opt-outs; plus failures by Meta error code.");
         api.MapGet("/webhook/conversations", ListConversationsAsync).WithName("ListConversations")

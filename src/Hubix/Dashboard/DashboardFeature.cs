@@ -59,7 +59,6 @@ public sealed class DashboardOptions : IHubixOptions
 /// </summary>
 public static class DashboardFeature
 {
-    private const string CorsPolicy = DashboardCors.Policy;
 
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
@@ -74,7 +73,7 @@ public static class DashboardFeature
         builder.Services.AddHostedService<LiveFeedListener>();
 
         var origins = builder.Configuration.GetSection(DashboardOptions.Section + ":CorsOrigins").Get<string[]>() ?? [];
-        builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
+        builder.Services.AddCors(o => o.AddPolicy(DashboardCors.Policy, p =>
         {
             if (origins.Length > 0)
             {

@@ -17,8 +17,6 @@ namespace Hubix.Dashboard;
 /// </summary>
 public sealed class MetricsService(HubixDb db, IOptions<DashboardOptions> options)
 {
-    public static readonly string[] TapTypes = ["button", "button_reply"];
-
     /// <summary>How long after a tap its pack may start, to count as that tap's pack.</summary>
     private static readonly TimeSpan PackMatchWindow = TimeSpan.FromMinutes(30);
 
@@ -159,7 +157,7 @@ public sealed class MetricsService(HubixDb db, IOptions<DashboardOptions> option
                 continue;
             }
 
-            var taps = byDay.Where(i => TapTypes.Contains(i.Type)).ToList();
+            var taps = byDay.Where(i => Interaction.TapTypes.Contains(i.Type)).ToList();
             day.Taps = taps.Count;
             day.UniqueTappers = taps.Select(i => i.Phone).Distinct(StringComparer.Ordinal).Count();
             day.TapRate = day.TemplateTotals.Delivered == 0 ? null : Math.Round((double)day.UniqueTappers / day.TemplateTotals.Delivered, 4);
@@ -186,7 +184,7 @@ public sealed class MetricsService(HubixDb db, IOptions<DashboardOptions> option
         {
             var firstContent = new List<double>();
             var packDone = new List<double>();
-            foreach (var tap in inbound[date].Where(i => TapTypes.Contains(i.Type) && i.Phone is not null))
+            foreach (var tap in inbound[date].Where(i => Interaction.TapTypes.Contains(i.Type) && i.Phone is not null))
             {
                 if (PackOf(unlockByPhone[tap.Phone!], tap.RecordedAt) is not { } pack)
                 {
@@ -230,7 +228,7 @@ public sealed class MetricsService(HubixDb db, IOptions<DashboardOptions> option
                 continue;
             }
 
-            var chats = byDay.Where(i => !TapTypes.Contains(i.Type)).ToList();
+            var chats = byDay.Where(i => !Interaction.TapTypes.Contains(i.Type)).ToList();
             day.InboundMessages = chats.Count;
             day.Chats = chats.Select(i => i.Phone).Distinct(StringComparer.Ordinal).Count();
         }

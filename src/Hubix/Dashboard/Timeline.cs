@@ -41,7 +41,7 @@ public sealed class TimelineService(HubixDb db)
         await AddAgentTurnsAsync(context, phone, entries, ct);
 
         entries.Sort((a, b) => a.At.CompareTo(b.At));
-        var until = advisor?.LastInboundAt + ConversationService.Window;
+        var until = advisor?.LastInboundAt + ConversationEndpoints.Window;
         return new AdvisorTimeline(phone, advisor?.Name, advisor?.Status.ToString().ToLowerInvariant(), advisor is not null, advisor?.LastInboundAt,
             advisor?.HandoffOpen ?? false, until, entries.Count > limit ? entries[^limit..] : entries);
     }
@@ -71,7 +71,7 @@ public sealed class TimelineService(HubixDb db)
         {
             var kind = i.Direction switch
             {
-                "in" when MetricsService.TapTypes.Contains(i.Type) => "tap",
+                "in" when Interaction.TapTypes.Contains(i.Type) => "tap",
                 "in" => "message_in",
                 "status" => "status",
                 _ => "event",

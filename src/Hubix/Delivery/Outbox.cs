@@ -75,6 +75,14 @@ public sealed class Outbox(OutboxSignal signal)
     public Task<IReadOnlyList<OutboxMessage>> EnqueueAsync(UnitOfWork work, OutboxRequest request, CancellationToken ct) =>
         EnqueueAsync(work, [request], ct);
 
+    /// <summary>
+    /// Hubix's own short answer to a message that just arrived at <paramref name="at"/> (Meta's clock): a system text,
+    /// first in line, that expires with the customer-service window that message opened.
+    /// </summary>
+    public Task<IReadOnlyList<OutboxMessage>> ReplyAsync(UnitOfWork work, string phone, string text, string key, DateTime at, CancellationToken ct) =>
+        EnqueueAsync(work, new OutboxRequest(OutboundMessage.Text(phone, text), key, OutboxPurpose.System, OutboxPriority.Waiting,
+            ExpiresAt: at + TimeSpan.FromHours(24)), ct);
+
     /// <summary>The purpose as stored: its lower-case name.</summary>
     public static string Name(OutboxPurpose purpose) => purpose switch
     {

@@ -10,7 +10,7 @@ namespace Hubix.Webhooks;
 public sealed class Interaction
 {
     /// <summary>Inbound types that are taps: a template's quick reply (<c>button</c>) and a reply button (<c>button_reply</c>).</summary>
-    public static readonly IReadOnlyList<string> TapTypes = ["button", "button_reply"];
+    public static readonly string[] TapTypes = ["button", "button_reply"];
 
     public long Id { get; set; }
 
