@@ -25,6 +25,7 @@ internal static class FeatureCommands
             await app.Services.GetRequiredService<HubixDb>().MigrateAsync(app.Logger, ct);
         }
 
+        await HubixServer.SyncMetricZoneAsync(app.Services, app.Logger, ct);
         return app;
     }
 

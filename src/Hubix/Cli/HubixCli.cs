@@ -21,6 +21,7 @@ public static class HubixCli
         root.Subcommands.Add(FeatureCommands.Content());
         root.Subcommands.Add(FeatureCommands.SendDaily());
         root.Subcommands.Add(Report());
+        root.Subcommands.Add(Metrics());
         root.Subcommands.Add(Hubix.Agent.AgentCli.Create());
         foreach (var command in root.Subcommands)
         {
@@ -80,6 +81,12 @@ public static class HubixCli
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
             await using var db = DataExtensions.CreateDb(config);
             await db.MigrateAsync(loggerFactory.CreateLogger("hubix.migrate"), ct);
+            if (DashboardZone(config) is not { } zone)
+            {
+                return ConfigError([$"Hubix:Dashboard:TimeZone is not a known IANA time zone. {ConfigurationCheck.HowToSet("Hubix:Dashboard:TimeZone")}"]);
+            }
+
+            await Dashboard.MetricZone.SyncAsync(db, zone, ct);
             return 0;
         });
         return command;
@@ -142,6 +149,66 @@ public static class HubixCli
         });
         var command = new Command("report", "Reports from the database (no server needed).") { daily };
         return command;
+    }
+
+    private static TimeZoneInfo? DashboardZone(IConfiguration config)
+    {
+        var options = config.GetSection(Dashboard.DashboardOptions.Section).Get<Dashboard.DashboardOptions>() ?? new Dashboard.DashboardOptions();
+        return TimeZoneInfo.TryFindSystemTimeZoneById(options.TimeZone, out var zone) ? zone : null;
+    }
+
+    private static Command Metrics()
+    {
+        var from = new Option<string?>("--from") { Description = "First local day (yyyy-MM-dd) in Hubix:Dashboard:TimeZone; default the earliest day with data." };
+        var to = new Option<string?>("--to") { Description = "Last local day (yyyy-MM-dd); default today." };
+        var rebuild = new Command("rebuild", "Recount the dashboard's daily rollups from the raw tables (after a time-zone change, a restore, or to check them).")
+        {
+            from, to,
+        };
+        rebuild.TreatUnmatchedTokensAsErrors = false;
+        rebuild.SetAction(async (result, ct) =>
+        {
+            var config = Configuration(result);
+            if (DashboardZone(config) is not { } zone)
+            {
+                return ConfigError([$"Hubix:Dashboard:TimeZone is not a known IANA time zone. {ConfigurationCheck.HowToSet("Hubix:Dashboard:TimeZone")}"]);
+            }
+
+            var today = LocalDay.Today(TimeProvider.System, zone);
+            if (!TryDay(result.GetValue(to), today, out var last) || !TryDay(result.GetValue(from), null, out var first))
+            {
+                await Console.Error.WriteLineAsync("hubix: --from and --to are yyyy-MM-dd.");
+                return 2;
+            }
+
+            await using var db = DataExtensions.CreateDb(config);
+            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+            await db.MigrateAsync(loggerFactory.CreateLogger("hubix.migrate"), ct);
+            var start = first ?? await Dashboard.MetricsRebuild.FirstDayAsync(db, zone, ct) ?? last!.Value;
+            if (start > last!.Value)
+            {
+                await Console.Error.WriteLineAsync("hubix: --from is after --to.");
+                return 2;
+            }
+
+            var done = await new Dashboard.MetricsRebuild(db).RunAsync(start, last.Value, zone, TimeProvider.System, ct);
+            Console.WriteLine($"metrics rebuilt: {done.From:yyyy-MM-dd} to {done.To:yyyy-MM-dd} in {zone.Id}, {done.Counters} counters, {done.Took.TotalSeconds:F1} s");
+            return 0;
+        });
+        return new Command("metrics", "The dashboard's metric rollups.") { rebuild };
+    }
+
+    private static bool TryDay(string? text, DateOnly? fallback, out DateOnly? day)
+    {
+        day = fallback;
+        if (text is null)
+        {
+            return true;
+        }
+
+        var ok = DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d);
+        day = d;
+        return ok;
     }
 
     private static readonly System.Text.Json.JsonSerializerOptions ReportJson = new(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true };

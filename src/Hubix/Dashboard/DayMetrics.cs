@@ -5,7 +5,13 @@ namespace Hubix.Dashboard;
 /// <summary>Counts of one kind of outbound message.</summary>
 public sealed class MessageCounts
 {
+    /// <summary>Every message queued that day, whatever became of it.</summary>
     public int Queued { get; set; }
+
+    /// <summary>Accepted by Meta, no status yet.</summary>
+    public int Accepted { get; set; }
+
+    /// <summary>Reached sent, delivered or read (a message that failed after it was sent counts as failed only).</summary>
     public int Sent { get; set; }
     public int Delivered { get; set; }
     public int Read { get; set; }
@@ -35,7 +41,10 @@ public sealed class PackCounts
     public int InProgress { get; set; }
 }
 
-/// <summary>Median and 95th percentile of a duration, in seconds, over <see cref="Count"/> samples.</summary>
+/// <summary>
+/// Median and 95th percentile of a duration, in seconds, over <see cref="Count"/> samples. From the rollups' histogram:
+/// each is the upper bound of the bucket the percentile falls in (bounds in <see cref="RollupSql.LatencyBoundsMs"/>).
+/// </summary>
 public sealed record LatencyStats(int Count, double? MedianSeconds, double? P95Seconds)
 {
     public static LatencyStats From(List<double> seconds)
@@ -70,7 +79,7 @@ public sealed class DayMetrics
     public int UniqueTappers { get; set; }
     public double? TapRate { get; set; }
 
-    /// <summary>Packs by outcome: from the Unlocks table on a day that has unlocks, else from the outbox's unlock groups.</summary>
+    /// <summary>Packs by outcome, from the Unlocks table (resends included), by the tap's day.</summary>
     public PackCounts Packs { get; set; } = new();
 
     /// <summary>Pack messages (outbox purpose <c>unlock</c>).</summary>
@@ -85,7 +94,7 @@ public sealed class DayMetrics
     /// <summary>Delivered (or read) ÷ messages that left the queue (sent, delivered, read or failed); null when none did.</summary>
     public double? DeliverySuccessRate { get; set; }
 
-    /// <summary>Like <see cref="Packs"/>: from the unlocks' own timings when the day has unlocks, else matched in the outbox.</summary>
+    /// <summary>From the unlocks' own timings (taps only, not resends).</summary>
     public LatencyStats TapToFirstContentAccepted { get; set; } = new(0, null, null);
 
     public LatencyStats TapToPackDelivered { get; set; } = new(0, null, null);

@@ -73,7 +73,27 @@ public static class HubixServer
             await app.Services.GetRequiredService<HubixDb>().MigrateAsync(app.Logger, ct);
         }
 
+        await SyncMetricZoneAsync(app.Services, app.Logger, ct);
         await app.StartAsync(ct);
+    }
+
+    /// <summary>Before any worker writes: the rollup triggers cut days in the dashboard's zone.</summary>
+    internal static async Task SyncMetricZoneAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
+    {
+        var zone = services.GetRequiredService<IOptions<DashboardOptions>>().Value.Zone();
+        var db = services.GetRequiredService<HubixDb>();
+        if (await MetricZone.SyncAsync(db, zone, ct))
+        {
+            logger.LogWarning("Hubix:Dashboard:TimeZone changed to {Zone}: days already counted keep the old zone's bounds until `hubix metrics rebuild --from yyyy-MM-dd` recounts them", zone.Id);
+        }
+
+        // A database from before the rollups (or restored without them): count its history once.
+        if (await MetricsRebuild.NeedsFirstCountAsync(db, ct) && await MetricsRebuild.FirstDayAsync(db, zone, ct) is { } first)
+        {
+            var time = services.GetRequiredService<TimeProvider>();
+            var done = await new MetricsRebuild(db).RunAsync(first, LocalDay.Today(time, zone).AddDays(1), zone, time, ct);
+            logger.LogInformation("Counted the history into the metric rollups: {From} to {To}, {Counters} counters in {Seconds:F1} s", done.From, done.To, done.Counters, done.Took.TotalSeconds);
+        }
     }
 
     /// <summary>OpenTelemetry metrics with the Prometheus exporter: the Hubix meter plus ASP.NET Core's and Kestrel's own.</summary>

@@ -51,8 +51,9 @@ public class DashboardApiTests
         Assert.Equal((4, 3, 3, 0, 1), (d.Content.Queued, d.Content.Sent, d.Content.Delivered, d.Content.Read, d.Content.Failed));
         Assert.Equal(1, d.Content.FailedByCode["131056"]);
         Assert.Equal(0.7778, d.DeliverySuccessRate);
-        Assert.Equal(new LatencyStats(2, 3, 7), d.TapToFirstContentAccepted);
-        Assert.Equal(new LatencyStats(1, 20, 20), d.TapToPackDelivered);
+        // Histogram bucket upper bounds: 3 s → 4 s, 7 s → 7.5 s, 20 s → 30 s.
+        Assert.Equal(new LatencyStats(2, 4, 7.5), d.TapToFirstContentAccepted);
+        Assert.Equal(new LatencyStats(1, 30, 30), d.TapToPackDelivered);
         Assert.Equal((1, 2, 1, 1), (d.Chats, d.InboundMessages, d.AgentAnswers, d.Handoffs));
         Assert.Equal((2, 1), (d.OptOuts, d.OptIns));
         Assert.Equal(new Dictionary<string, int> { [AgentIntents.MarketQuestion] = 7, [AgentIntents.Faq] = 1, [AgentIntents.Unknown] = 1 }, d.AgentAnswersByIntent);
@@ -177,9 +178,12 @@ public class DashboardApiTests
         Assert.True(t.Known);
         Assert.Equal("Asha", t.Name);
         Assert.Equal(t.Entries.OrderBy(e => e.At).Select(e => e.At), t.Entries.Select(e => e.At));
-        Assert.Equal(["template", "template", "tap", "message_out", "message_out", "tap"], t.Entries.Select(e => e.Kind));
-        Assert.Equal("read", t.Entries[1].State);
-        Assert.Equal("delivered", t.Entries[3].State);
+        // The unlock's own entry sits with its tap; the rest in order:
+        Assert.Equal(1, t.Entries.Count(e => e.Kind == "unlock"));
+        var entries = t.Entries.Where(e => e.Kind != "unlock").ToList();
+        Assert.Equal(["template", "template", "tap", "message_out", "message_out", "tap"], entries.Select(e => e.Kind));
+        Assert.Equal("read", entries[1].State);
+        Assert.Equal("delivered", entries[3].State);
     }
 
     [Fact]
@@ -231,7 +235,7 @@ public class DashboardApiTests
 
         var close = await host.Admin.PostAsync($"/api/conversations/{DashboardScenario.A3}/handoff/close", null, Ct);
         var missing = await host.Admin.PostAsync("/api/conversations/910000000000/handoff/close", null, Ct);
-        var resend = await host.Admin.PostAsync("/api/unlocks/1/resend", null, Ct);
+        var resend = await host.Admin.PostAsync("/api/unlocks/999/resend", null, Ct);
 
         Assert.Equal(HttpStatusCode.NoContent, close.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

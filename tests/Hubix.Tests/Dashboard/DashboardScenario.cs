@@ -1,4 +1,5 @@
 using Hubix.Advisors;
+using Hubix.DailyPack;
 using Hubix.Agent;
 using Hubix.Data;
 using Hubix.Delivery;
@@ -36,16 +37,19 @@ internal static class DashboardScenario
         ctx.Set<Advisor>().Single(a => a.Phone == A4).Status = AdvisorStatus.OptedOut;
 
         // Templates at 05:00 IST on D (23:30Z the evening before):
-        //   A1 read, A2 delivered, A3 accepted + a "delivered" status only in the CRM log, A4 failed 131026.
+        //   A1 read, A2 delivered, A3 delivered (its status also in the CRM log), A4 failed 131026.
         //   → queued 4, sent 3, delivered 3, read 1, failed 1 {131026: 1}.
         var sendAt = T(9, 23, 30);
         Out(ctx, A1, "daily", sendAt, OutboxState.Read, "w1", accepted: sendAt, delivered: T(9, 23, 31), read: T(9, 23, 40));
         Out(ctx, A2, "daily", sendAt, OutboxState.Delivered, "w2", accepted: sendAt, delivered: T(9, 23, 31));
-        Out(ctx, A3, "daily", sendAt, OutboxState.Accepted, "w3", accepted: sendAt);
+        Out(ctx, A3, "daily", sendAt, OutboxState.Delivered, "w3", accepted: sendAt, delivered: T(9, 23, 32));
         Out(ctx, A4, "daily", sendAt, OutboxState.Failed, null, failed: T(9, 23, 30, 5), error: 131026);
         Log(ctx, "status", "delivered", A3, T(9, 23, 32), "w3-delivered", wamid: "w3");
         // The day before (D-1): one template, delivered.
         Out(ctx, A1, "daily", T(8, 23, 30), OutboxState.Delivered, "w0", accepted: T(8, 23, 30), delivered: T(8, 23, 31));
+
+        // Saved before the taps, as in real life: a tap is counted for the template it answers when it arrives.
+        await ctx.SaveChangesAsync(TestContext.Current.CancellationToken);
 
         // Taps: A1 twice (the second one made no new pack), A2 once → taps 3, unique 2, tap rate 2/3.
         Log(ctx, "in", "button", A1, T(10, 0, 0), "tap1", recorded: T(10, 0, 0, 1), context: "w1", payload: "unlock");
@@ -58,6 +62,10 @@ internal static class DashboardScenario
         // A2's pack: one delivered (accepted 7 s after the tap), one failed 131056 → partial.
         Out(ctx, A2, "unlock", T(10, 1, 0, 2), OutboxState.Delivered, "p2a", group: "pack-a2", pos: 0, accepted: T(10, 1, 0, 7), delivered: T(10, 1, 0, 9));
         Out(ctx, A2, "unlock", T(10, 1, 0, 2), OutboxState.Failed, null, group: "pack-a2", pos: 1, failed: T(10, 1, 0, 30), error: 131056);
+
+        // The unlocks those taps made (the tap→pack figures come from them, bucketed: 3 s → under 4 s, 7 s → under 7.5 s, 20 s → under 30 s).
+        Unlock(ctx, ids[A1], A1, "pack-a1", "tap1", T(10, 0, 0), UnlockState.Delivered, firstAccepted: T(10, 0, 0, 3), delivered: T(10, 0, 0, 20));
+        Unlock(ctx, ids[A2], A2, "pack-a2", "tap3", T(10, 1, 0), UnlockState.Partial, firstAccepted: T(10, 1, 0, 7), delivered: null);
 
         // A3 chats twice and gets one agent answer.
         Log(ctx, "in", "text", A3, T(10, 2, 0), "chat1", text: "What is the nifty outlook?");
@@ -96,6 +104,14 @@ internal static class DashboardScenario
         A3Turn(AgentTurn.AgentRole, "q0", T(9, 12, 0), AgentIntents.MarketQuestion, note: "handoff_opened");
         await ctx.SaveChangesAsync(TestContext.Current.CancellationToken);
     }
+
+    private static void Unlock(HubixDbContext ctx, long advisorId, string phone, string group, string tap, DateTime at, UnlockState state, DateTime? firstAccepted, DateTime? delivered) =>
+        ctx.Add(new UnlockRecord
+        {
+            AdvisorId = advisorId, Phone = phone, PackId = 1, PackDate = Day, Scope = "all", Sequence = 1, LocalDate = Day, GroupKey = group,
+            TapMessageId = "wamid." + tap, TapKind = "button", ResolvedBy = "context", TappedAt = at, CreatedAt = at, State = state, ItemCount = 2,
+            FirstAcceptedAt = firstAccepted, DeliveredAt = delivered, FinishedAt = delivered,
+        });
 
     private static void Consent(HubixDbContext ctx, long advisorId, string phone, DateTime at, AdvisorStatus status, string source) =>
         ctx.Add(new ConsentEvent { AdvisorId = advisorId, Phone = phone, At = at, Status = status, Source = source });

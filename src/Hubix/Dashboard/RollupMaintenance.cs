@@ -1,0 +1,146 @@
+using System.Data.Common;
+using Hubix.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Hubix.Dashboard;
+
+/// <summary>Keeps <c>MetricZone</c> (the offsets the rollup triggers use to find a local day) in step with the configured zone.</summary>
+public static class MetricZone
+{
+    private static readonly DateTime From = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly DateTime To = new(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>The zone's UTC offset changes from 2000 to 2100: the first row holds from the beginning of time.</summary>
+    public static List<MetricZoneOffset> Offsets(TimeZoneInfo zone)
+    {
+        var list = new List<MetricZoneOffset> { new() { FromUtc = DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc), OffsetMinutes = Minutes(zone, From), ZoneId = zone.Id } };
+        var current = list[0].OffsetMinutes;
+        for (var day = From; day < To; day = day.AddDays(1))
+        {
+            var next = Minutes(zone, day.AddDays(1));
+            if (next == current)
+            {
+                continue;
+            }
+
+            // The change is within this day: find its minute.
+            var (lo, hi) = (day, day.AddDays(1));
+            while ((hi - lo) > TimeSpan.FromMinutes(1))
+            {
+                var mid = lo + ((hi - lo) / 2);
+                mid = new DateTime(mid.Ticks - (mid.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Utc);
+                if (Minutes(zone, mid) == current)
+                {
+                    lo = mid;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            list.Add(new MetricZoneOffset { FromUtc = hi, OffsetMinutes = next, ZoneId = zone.Id });
+            current = next;
+        }
+
+        return list;
+    }
+
+    private static int Minutes(TimeZoneInfo zone, DateTime utc) => (int)zone.GetUtcOffset(utc).TotalMinutes;
+
+    /// <summary>
+    /// Writes the zone's offsets when they differ from what the database has. Returns true when it changed them: days
+    /// already rolled up were cut in the old zone, and <c>hubix metrics rebuild</c> recuts them.
+    /// </summary>
+    public static async Task<bool> SyncAsync(HubixDb db, TimeZoneInfo zone, CancellationToken ct)
+    {
+        var wanted = Offsets(zone);
+        await using var context = db.CreateDbContext();
+        var stored = await context.Set<MetricZoneOffset>().AsNoTracking().OrderBy(z => z.FromUtc).ToListAsync(ct);
+        if (stored.Count == wanted.Count && stored.Zip(wanted).All(p => p.First.FromUtc == p.Second.FromUtc && p.First.OffsetMinutes == p.Second.OffsetMinutes && p.First.ZoneId == p.Second.ZoneId))
+        {
+            return false;
+        }
+
+        using var gate = await db.EnterWriteAsync(ct);
+        await using var tx = await context.Database.BeginTransactionAsync(ct);
+        await context.Set<MetricZoneOffset>().ExecuteDeleteAsync(ct);
+        context.AddRange(wanted);
+        await context.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return stored.Count > 0 && await context.Set<MetricRollup>().AnyAsync(ct);
+    }
+}
+
+/// <summary>
+/// <c>hubix metrics rebuild</c>: recomputes the rollups of a range of local days from the raw tables, in one
+/// transaction, with the same counters the triggers keep (<see cref="RollupSql.RebuildSql"/>).
+/// </summary>
+public sealed class MetricsRebuild(HubixDb db)
+{
+    public sealed record Result(DateOnly From, DateOnly To, int Counters, TimeSpan Took);
+
+    /// <summary>True when nothing was counted yet but there is something to count.</summary>
+    public static async Task<bool> NeedsFirstCountAsync(HubixDb db, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        return !await context.Set<MetricRollup>().AnyAsync(ct) && await context.Set<Delivery.OutboxMessage>().AnyAsync(ct);
+    }
+
+    /// <summary>The local day of the oldest outbox row or inbound message, or null on an empty database.</summary>
+    public static async Task<DateOnly?> FirstDayAsync(HubixDb db, TimeZoneInfo zone, CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var outbox = await context.Set<Delivery.OutboxMessage>().OrderBy(o => o.Id).Select(o => (DateTime?)o.CreatedAt).FirstOrDefaultAsync(ct);
+        var inbound = await context.Set<Webhooks.Interaction>().OrderBy(i => i.Id).Select(i => (DateTime?)i.At).FirstOrDefaultAsync(ct);
+        DateTime? first = outbox is null ? inbound : inbound is null ? outbox : outbox < inbound ? outbox : inbound;
+        // A day of margin: the first row by id is not always the earliest by time.
+        return first is { } f ? LocalDay.Of(f, zone).AddDays(-1) : null;
+    }
+
+    public async Task<Result> RunAsync(DateOnly from, DateOnly to, TimeZoneInfo zone, TimeProvider time, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        await MetricZone.SyncAsync(db, zone, ct);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        using var gate = await db.EnterWriteAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, tx, "DELETE FROM \"MetricRollups\" WHERE \"Day\" >= @from AND \"Day\" <= @to", from, to, ct);
+        await ExecuteAsync(connection, tx, "DELETE FROM \"MetricMembers\" WHERE \"Day\" >= @from AND \"Day\" <= @to", from, to, ct);
+        foreach (var sql in RollupSql.RebuildSql(db.IsPostgres))
+        {
+            await ExecuteAsync(connection, tx, sql, from, to, ct, LocalDay.StartUtc(from, zone), LocalDay.StartUtc(to.AddDays(1), zone));
+        }
+
+        int counters;
+        await using (var count = connection.CreateCommand())
+        {
+            count.Transaction = tx;
+            count.CommandText = "SELECT COUNT(*) FROM \"MetricRollups\" WHERE \"Day\" >= @from AND \"Day\" <= @to";
+            AddDays(count, from, to);
+            counters = Convert.ToInt32(await count.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await tx.CommitAsync(ct);
+        return new Result(from, to, counters, time.GetElapsedTime(started));
+    }
+
+    private async Task ExecuteAsync(DbConnection connection, DbTransaction tx, string sql, DateOnly from, DateOnly to, CancellationToken ct, DateTime? start = null, DateTime? end = null)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.CommandTimeout = 0;
+        AddDays(cmd, from, to);
+        cmd.AddParameter("@start", start ?? DateTime.UnixEpoch);
+        cmd.AddParameter("@end", end ?? DateTime.UnixEpoch);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private void AddDays(DbCommand cmd, DateOnly from, DateOnly to)
+    {
+        // SQLite keeps DateOnly as yyyy-MM-dd text, PostgreSQL as date.
+        cmd.AddParameter("@from", db.IsPostgres ? from : from.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        cmd.AddParameter("@to", db.IsPostgres ? to : to.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

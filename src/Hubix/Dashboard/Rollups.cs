@@ -1,0 +1,346 @@
+using System.Globalization;
+using System.Text;
+using Hubix.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace Hubix.Dashboard;
+
+/// <summary>
+/// One counter of one local day (in <see cref="DashboardOptions.TimeZone"/>): for example <c>(2026-11-27,
+/// template:daily_content_ready_v1, delivered)</c>. Kept by database triggers (<see cref="RollupSql"/>) in the same
+/// transaction as the row change that moves it, so the dashboard reads a few hundred of these instead of the day's rows.
+/// </summary>
+public sealed class MetricRollup
+{
+    public DateOnly Day { get; set; }
+    public required string Scope { get; set; }
+    public required string Name { get; set; }
+    public long Value { get; set; }
+
+    /// <summary>For failure counters: the latest failure's time.</summary>
+    public DateTime? LastAt { get; set; }
+}
+
+/// <summary>Who was already counted by a distinct counter (unique tappers, chatters) on a day.</summary>
+public sealed class MetricMember
+{
+    public DateOnly Day { get; set; }
+    public required string Scope { get; set; }
+    public required string Name { get; set; }
+    public required string Member { get; set; }
+}
+
+/// <summary>
+/// The dashboard zone's UTC offsets, from each instant on: the triggers find a row's local day with it, since SQLite
+/// has no time-zone database. Written at start by <see cref="MetricZone.SyncAsync"/>.
+/// </summary>
+public sealed class MetricZoneOffset
+{
+    public DateTime FromUtc { get; set; }
+    public int OffsetMinutes { get; set; }
+    public required string ZoneId { get; set; }
+}
+
+internal sealed class MetricRollupConfiguration : IEntityTypeConfiguration<MetricRollup>, IEntityTypeConfiguration<MetricMember>, IEntityTypeConfiguration<MetricZoneOffset>
+{
+    public void Configure(EntityTypeBuilder<MetricRollup> b)
+    {
+        b.ToTable("MetricRollups");
+        b.HasKey(x => new { x.Day, x.Scope, x.Name });
+        b.Property(x => x.Scope).HasMaxLength(200);
+        b.Property(x => x.Name).HasMaxLength(100);
+    }
+
+    public void Configure(EntityTypeBuilder<MetricMember> b)
+    {
+        b.ToTable("MetricMembers");
+        b.HasKey(x => new { x.Day, x.Scope, x.Name, x.Member });
+        b.Property(x => x.Scope).HasMaxLength(200);
+        b.Property(x => x.Name).HasMaxLength(100);
+        b.Property(x => x.Member).HasMaxLength(64);
+    }
+
+    public void Configure(EntityTypeBuilder<MetricZoneOffset> b)
+    {
+        b.ToTable("MetricZone");
+        b.HasKey(x => x.FromUtc);
+        b.Property(x => x.ZoneId).HasMaxLength(64);
+    }
+}
+
+/// <summary>
+/// What the rollups count, as SQL over one row of a source table, and the triggers and the rebuild made from it. One
+/// list drives both, so a counter cannot be kept one way and rebuilt another.
+/// </summary>
+/// <remarks>
+/// Why triggers: the rows these counters follow are written by a dozen paths, several in raw SQL (the outbox's status
+/// and send results), and a status only knows the row's new state. A trigger sees the old and the new row, runs in the
+/// writer's transaction (a rolled-back batch counts nothing; a redelivered webhook that changes nothing counts nothing),
+/// and no future code path can forget it. Rows are never counted down when they are deleted: retention prunes raw rows,
+/// the history stays in the rollups.
+/// </remarks>
+public static class RollupSql
+{
+    /// <summary>Tap → pack latency histogram bounds, in milliseconds (a sample counts in the first bucket it is under).</summary>
+    public static readonly int[] LatencyBoundsMs =
+        [100, 200, 300, 400, 500, 750, 1_000, 1_500, 2_000, 3_000, 4_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 45_000, 60_000, 120_000, 300_000, 600_000, 1_800_000];
+
+    public const string Overflow = "lt:inf";
+
+    /// <summary>One counter: a row that meets <see cref="Condition"/> adds 1 to (day of <see cref="Time"/>, scope, name).</summary>
+    /// <param name="Member">For a distinct counter: what makes a row distinct (counted once per day, scope and name).</param>
+    internal sealed record Counter(
+        Func<Dialect, string, string> Condition, Func<Dialect, string, string> Scope, Func<Dialect, string, string> Name,
+        Func<Dialect, string, string>? LastAt = null, Func<Dialect, string, string>? Member = null, bool InsertOnly = false);
+
+    /// <summary>A table whose rows are counted.</summary>
+    /// <param name="Time">The column whose local day is the row's day.</param>
+    /// <param name="Watched">Columns whose update can move a counter (empty: insert-only table).</param>
+    /// <param name="Filter">Rows of interest at all (for a cheap trigger WHEN on big tables).</param>
+    internal sealed record Source(string Table, string Time, string[] Watched, string? Filter, Counter[] Counters);
+
+    internal sealed class Dialect(bool postgres)
+    {
+        public bool Postgres { get; } = postgres;
+        public string False => Postgres ? "FALSE" : "0";
+        public string IsNot => Postgres ? "IS DISTINCT FROM" : "IS NOT";
+        public string Greatest => Postgres ? "GREATEST" : "MAX";
+
+        public string TemplateName(string r) => Postgres ? $"({r}.\"Payload\"::json #>> '{{template,name}}')" : $"json_extract({r}.\"Payload\", '$.template.name')";
+
+        public string Millis(string to, string from) => Postgres
+            ? $"ROUND(EXTRACT(EPOCH FROM ({to} - {from})) * 1000)"
+            // julianday's floating point puts 3 s at 2999.99… ms: round to the millisecond.
+            : $"ROUND((julianday({to}) - julianday({from})) * 86400000.0)";
+
+        /// <summary>The local day of a UTC timestamp, by the offset in force then.</summary>
+        public string Day(string utc)
+        {
+            var offset = $"COALESCE((SELECT z.\"OffsetMinutes\" FROM \"MetricZone\" z WHERE z.\"FromUtc\" <= {utc} ORDER BY z.\"FromUtc\" DESC LIMIT 1), 0)";
+            return Postgres
+                ? $"CAST(({utc} AT TIME ZONE 'UTC') + make_interval(mins => {offset}) AS date)"
+                : $"date({utc}, {offset} || ' minutes')";
+        }
+    }
+
+    private static string Col(string r, string column) => r + ".\"" + column + "\"";
+
+    private static string Q(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static string Latency(Dialect d, string to, string from)
+    {
+        var ms = d.Millis(to, from);
+        var sb = new StringBuilder("CASE");
+        foreach (var bound in LatencyBoundsMs)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" WHEN {ms} < {bound} THEN 'lt:{bound}'");
+        }
+
+        return sb.Append(" ELSE '").Append(Overflow).Append("' END").ToString();
+    }
+
+    /// <summary>Outbox rows by purpose, daily templates by template name.</summary>
+    internal static string OutboxScope(Dialect d, string r) =>
+        $"CASE {Col(r, "Purpose")} WHEN 'daily' THEN 'template:' || COALESCE({d.TemplateName(r)}, '(unnamed)') WHEN 'unlock' THEN 'content' ELSE {Col(r, "Purpose")} END";
+
+    private static readonly string[] TapTypes = Webhooks.Interaction.TapTypes;
+
+    private static string IsTap(string r) => $"{Col(r, "Type")} IN ({string.Join(", ", TapTypes.Select(Q))})";
+
+    /// <summary>The template a tap answers: the daily message whose wamid is the tap's context.</summary>
+    private static string TappedTemplate(Dialect d, string r) =>
+        $"(SELECT {OutboxScope(d, "o")} FROM \"OutboxMessages\" o WHERE o.\"WaMessageId\" = {Col(r, "Context")} AND o.\"Purpose\" = 'daily' LIMIT 1)";
+
+    private static readonly string Resend = Q(DailyPack.UnlockService.ResendKind);
+
+    internal static readonly Source[] Sources =
+    [
+        new("OutboxMessages", "CreatedAt", ["State", "ErrorCode"], null,
+        [
+            new((_, _) => "1 = 1", OutboxScope, (_, _) => "'queued'", InsertOnly: true),
+            new((_, r) => $"{Col(r, "State")} IN (2, 3, 4, 5, 9)", OutboxScope,
+                (_, r) => $"CASE {Col(r, "State")} WHEN 2 THEN 'accepted' WHEN 3 THEN 'sent' WHEN 4 THEN 'delivered' WHEN 5 THEN 'read' " +
+                          $"ELSE 'failed:' || COALESCE(CAST({Col(r, "ErrorCode")} AS TEXT), 'none') END",
+                LastAt: (_, r) => $"CASE WHEN {Col(r, "State")} = 9 THEN COALESCE({Col(r, "FailedAt")}, {Col(r, "CreatedAt")}) END"),
+        ]),
+        new("Interactions", "At", [], "\"Direction\" = 'in'",
+        [
+            new((_, r) => IsTap(r), (_, _) => "'inbound'", (_, _) => "'taps'"),
+            new((_, r) => $"{IsTap(r)} AND {Col(r, "Phone")} IS NOT NULL", (_, _) => "'inbound'", (_, _) => "'unique_tappers'", Member: (_, r) => Col(r, "Phone")),
+            new((d, r) => $"{IsTap(r)} AND {TappedTemplate(d, r)} IS NOT NULL", TappedTemplate, (_, _) => "'taps'"),
+            new((d, r) => $"{IsTap(r)} AND {Col(r, "Phone")} IS NOT NULL AND {TappedTemplate(d, r)} IS NOT NULL", TappedTemplate, (_, _) => "'unique_tappers'",
+                Member: (_, r) => Col(r, "Phone")),
+            new((_, r) => $"NOT {IsTap(r)}", (_, _) => "'inbound'", (_, _) => "'messages'"),
+            new((_, r) => $"NOT {IsTap(r)} AND {Col(r, "Phone")} IS NOT NULL", (_, _) => "'inbound'", (_, _) => "'chatters'", Member: (_, r) => Col(r, "Phone")),
+        ]),
+        new("Unlocks", "TappedAt", ["State", "FirstAcceptedAt", "DeliveredAt"], null,
+        [
+            new((_, _) => "1 = 1", (_, _) => "'packs'",
+                (_, r) => $"CASE {Col(r, "State")} WHEN 1 THEN 'delivered' WHEN 2 THEN 'partial' WHEN 3 THEN 'failed' ELSE 'delivering' END"),
+            new((_, r) => $"{Col(r, "TapKind")} <> {Resend} AND {Col(r, "FirstAcceptedAt")} IS NOT NULL", (_, _) => "'tap_to_first'",
+                (d, r) => Latency(d, Col(r, "FirstAcceptedAt"), Col(r, "TappedAt"))),
+            new((_, r) => $"{Col(r, "TapKind")} <> {Resend} AND {Col(r, "State")} = 1 AND {Col(r, "DeliveredAt")} IS NOT NULL", (_, _) => "'tap_to_pack'",
+                (d, r) => Latency(d, Col(r, "DeliveredAt"), Col(r, "TappedAt"))),
+        ]),
+        new("ConversationTurns", "At", ["Role", "Intent", "Note"], null,
+        [
+            new((_, r) => $"{Col(r, "Role")} = 'agent'", (_, _) => "'agent_intents'", (_, r) => $"COALESCE({Col(r, "Intent")}, 'unknown')"),
+            new((_, r) => $"{Col(r, "Role")} = 'agent' AND {Col(r, "Note")} = 'handoff_opened'", (_, _) => "'handoffs'", (_, _) => "'opened'"),
+        ]),
+        new("ConsentEvents", "At", [], null,
+        [
+            new((_, _) => "1 = 1", (_, _) => "'consent'",
+                (_, r) => $"CASE WHEN {Col(r, "Status")} = {(int)Advisors.AdvisorStatus.OptedOut} THEN 'opt_outs' ELSE 'opt_ins' END"),
+        ]),
+    ];
+
+    private static string Upsert(Dialect d, string day, string scope, string name, string delta, string lastAt, string where) =>
+        "INSERT INTO \"MetricRollups\" (\"Day\", \"Scope\", \"Name\", \"Value\", \"LastAt\") " +
+        $"SELECT {day}, {scope}, {name}, {delta}, {lastAt} WHERE {where} " +
+        "ON CONFLICT (\"Day\", \"Scope\", \"Name\") DO UPDATE SET \"Value\" = \"MetricRollups\".\"Value\" + excluded.\"Value\", " +
+        $"\"LastAt\" = {d.Greatest}(COALESCE(\"MetricRollups\".\"LastAt\", excluded.\"LastAt\"), COALESCE(excluded.\"LastAt\", \"MetricRollups\".\"LastAt\"))";
+
+    private static string Cond(Dialect d, Counter c, string r) => $"COALESCE(({c.Condition(d, r)}), {d.False})";
+
+    /// <summary>The statements a trigger runs for one row: adds for NEW, and for an update, takes back what OLD had added.</summary>
+    private static IEnumerable<string> RowStatements(Dialect d, Source s, bool update)
+    {
+        foreach (var c in s.Counters)
+        {
+            var day = d.Day(Col("NEW", s.Time));
+            var scope = c.Scope(d, "NEW");
+            var name = c.Name(d, "NEW");
+            var lastAt = c.LastAt?.Invoke(d, "NEW") ?? "NULL";
+            if (c.Member is { } member)
+            {
+                if (update)
+                {
+                    continue;
+                }
+
+                // Distinct counters are only on insert-only tables.
+                var m = member(d, "NEW");
+                if (d.Postgres)
+                {
+                    yield return "INSERT INTO \"MetricMembers\" (\"Day\", \"Scope\", \"Name\", \"Member\") " +
+                        $"SELECT {day}, {scope}, {name}, {m} WHERE {Cond(d, c, "NEW")} ON CONFLICT DO NOTHING;\n" +
+                        "    GET DIAGNOSTICS added = ROW_COUNT;\n" +
+                        "    IF added > 0 THEN " + Upsert(d, day, scope, name, "1", "NULL", "TRUE") + "; END IF";
+                }
+                else
+                {
+                    // Single writer: look first, then remember.
+                    yield return Upsert(d, day, scope, name, "1", "NULL", Cond(d, c, "NEW") +
+                        $" AND NOT EXISTS (SELECT 1 FROM \"MetricMembers\" m WHERE m.\"Day\" = {day} AND m.\"Scope\" = {scope} AND m.\"Name\" = {name} AND m.\"Member\" = {m})");
+                    yield return "INSERT INTO \"MetricMembers\" (\"Day\", \"Scope\", \"Name\", \"Member\") " +
+                        $"SELECT {day}, {scope}, {name}, {m} WHERE {Cond(d, c, "NEW")} ON CONFLICT DO NOTHING";
+                }
+
+                continue;
+            }
+
+            if (!update || c.InsertOnly)
+            {
+                if (update)
+                {
+                    continue;
+                }
+
+                yield return Upsert(d, day, scope, name, "1", lastAt, Cond(d, c, "NEW"));
+                continue;
+            }
+
+            // A source's time and scope columns are never updated, so the same name means the same counter.
+            var same = $"({Cond(d, c, "OLD")} AND {Cond(d, c, "NEW")} AND ({c.Name(d, "OLD")}) = ({name}))";
+            yield return Upsert(d, d.Day(Col("OLD", s.Time)), c.Scope(d, "OLD"), c.Name(d, "OLD"), "-1", "NULL", $"{Cond(d, c, "OLD")} AND NOT {same}");
+            yield return Upsert(d, day, scope, name, "1", lastAt, $"{Cond(d, c, "NEW")} AND NOT {same}");
+        }
+    }
+
+    private static string TriggerName(Source s, bool update) => "Rollup_" + s.Table + (update ? "_Update" : "_Insert");
+
+    /// <summary>Creates (or replaces) every rollup trigger. A migration calls it; a later change of the counters calls it again from a new migration.</summary>
+    public static void InstallTriggers(MigrationBuilder migration, bool postgres)
+    {
+        foreach (var sql in TriggerSql(postgres))
+        {
+            migration.Sql(sql);
+        }
+    }
+
+    public static void DropTriggers(MigrationBuilder migration, bool postgres)
+    {
+        foreach (var s in Sources)
+        {
+            foreach (var update in new[] { false, true })
+            {
+                var name = TriggerName(s, update);
+                migration.Sql(postgres ? $"DROP TRIGGER IF EXISTS \"{name}\" ON \"{s.Table}\"; DROP FUNCTION IF EXISTS \"{name}\"();" : $"DROP TRIGGER IF EXISTS \"{name}\";");
+            }
+        }
+    }
+
+    internal static IEnumerable<string> TriggerSql(bool postgres)
+    {
+        var d = new Dialect(postgres);
+        foreach (var s in Sources)
+        {
+            foreach (var update in s.Watched.Length == 0 ? new[] { false } : new[] { false, true })
+            {
+                var name = TriggerName(s, update);
+                var body = RowStatements(d, s, update).ToList();
+                var changed = string.Join(" OR ", s.Watched.Select(c => $"OLD.\"{c}\" {d.IsNot} NEW.\"{c}\""));
+                var when = update ? changed : s.Filter is { } f ? "NEW." + f : null;
+                if (postgres)
+                {
+                    yield return $"DROP TRIGGER IF EXISTS \"{name}\" ON \"{s.Table}\"";
+                    yield return $"CREATE OR REPLACE FUNCTION \"{name}\"() RETURNS trigger LANGUAGE plpgsql AS $fn$\nDECLARE added integer;\nBEGIN\n    " +
+                        string.Join(";\n    ", body) + ";\n    RETURN NULL;\nEND\n$fn$";
+                    yield return $"CREATE TRIGGER \"{name}\" AFTER {(update ? "UPDATE OF " + string.Join(", ", s.Watched.Select(c => "\"" + c + "\"")) : "INSERT")} " +
+                        $"ON \"{s.Table}\" FOR EACH ROW {(when is null ? "" : "WHEN (" + when + ") ")}EXECUTE FUNCTION \"{name}\"()";
+                }
+                else
+                {
+                    yield return $"DROP TRIGGER IF EXISTS \"{name}\"";
+                    yield return $"CREATE TRIGGER \"{name}\" AFTER {(update ? "UPDATE OF " + string.Join(", ", s.Watched.Select(c => "\"" + c + "\"")) : "INSERT")} " +
+                        $"ON \"{s.Table}\" FOR EACH ROW {(when is null ? "" : "WHEN " + when + " ")}BEGIN\n    " + string.Join(";\n    ", body) + ";\nEND";
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The rebuild's statements for rows whose <see cref="Source.Time"/> is in [@start, @end): the same counters, counted
+    /// by GROUP BY over the raw rows instead of row by row.
+    /// </summary>
+    internal static IEnumerable<string> RebuildSql(bool postgres)
+    {
+        var d = new Dialect(postgres);
+        foreach (var s in Sources)
+        {
+            var range = $"s.\"{s.Time}\" >= @start AND s.\"{s.Time}\" < @end" + (s.Filter is { } f ? " AND s." + f : "");
+            foreach (var c in s.Counters)
+            {
+                var day = d.Day(Col("s", s.Time));
+                if (c.Member is { } member)
+                {
+                    yield return "INSERT INTO \"MetricMembers\" (\"Day\", \"Scope\", \"Name\", \"Member\") " +
+                        $"SELECT DISTINCT {day}, {c.Scope(d, "s")}, {c.Name(d, "s")}, {member(d, "s")} FROM \"{s.Table}\" s WHERE {range} AND {Cond(d, c, "s")} ON CONFLICT DO NOTHING";
+                    continue;
+                }
+
+                yield return "INSERT INTO \"MetricRollups\" (\"Day\", \"Scope\", \"Name\", \"Value\", \"LastAt\") " +
+                    $"SELECT k.d, k.sc, k.n, COUNT(*), MAX(k.l) FROM (SELECT {day} AS d, {c.Scope(d, "s")} AS sc, {c.Name(d, "s")} AS n, {c.LastAt?.Invoke(d, "s") ?? "NULL"} AS l " +
+                    $"FROM \"{s.Table}\" s WHERE {range} AND {Cond(d, c, "s")}) k GROUP BY k.d, k.sc, k.n " +
+                    "ON CONFLICT (\"Day\", \"Scope\", \"Name\") DO UPDATE SET \"Value\" = \"MetricRollups\".\"Value\" + excluded.\"Value\"";
+            }
+        }
+
+        // Distinct counters from their members (members of days outside the range were not deleted, so filter by day).
+        yield return "INSERT INTO \"MetricRollups\" (\"Day\", \"Scope\", \"Name\", \"Value\", \"LastAt\") " +
+            "SELECT m.\"Day\", m.\"Scope\", m.\"Name\", COUNT(*), NULL FROM \"MetricMembers\" m WHERE m.\"Day\" >= @from AND m.\"Day\" <= @to " +
+            "GROUP BY m.\"Day\", m.\"Scope\", m.\"Name\"";
+    }
+}

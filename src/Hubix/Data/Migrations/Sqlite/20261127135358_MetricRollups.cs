@@ -1,0 +1,75 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Hubix.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class MetricRollups : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "MetricMembers",
+                columns: table => new
+                {
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    Scope = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Member = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MetricMembers", x => new { x.Day, x.Scope, x.Name, x.Member });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MetricRollups",
+                columns: table => new
+                {
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    Scope = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Value = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MetricRollups", x => new { x.Day, x.Scope, x.Name });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MetricZone",
+                columns: table => new
+                {
+                    FromUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    OffsetMinutes = table.Column<int>(type: "INTEGER", nullable: false),
+                    ZoneId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MetricZone", x => x.FromUtc);
+                });
+
+            // The counters are kept by triggers: they see every write path, raw SQL included (RollupSql explains why).
+            Hubix.Dashboard.RollupSql.InstallTriggers(migrationBuilder, postgres: false);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            Hubix.Dashboard.RollupSql.DropTriggers(migrationBuilder, postgres: false);
+
+            migrationBuilder.DropTable(
+                name: "MetricMembers");
+
+            migrationBuilder.DropTable(
+                name: "MetricRollups");
+
+            migrationBuilder.DropTable(
+                name: "MetricZone");
+        }
+    }
+}
