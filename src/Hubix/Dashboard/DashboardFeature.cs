@@ -71,6 +71,7 @@ public static class DashboardFeature
         builder.Services.AddSingleton<DashboardSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         builder.Services.AddHostedService<LiveFeedListener>();
+        builder.Services.AddHostedService<MetricFolder>();
 
         var origins = builder.Configuration.GetSection(DashboardOptions.Section + ":CorsOrigins").Get<string[]>() ?? [];
         builder.Services.AddCors(o => o.AddPolicy(DashboardCors.Policy, p =>

@@ -24,7 +24,7 @@ public sealed class MetricsService(HubixDb db, IOptions<DashboardOptions> option
         }
 
         await using var context = db.CreateDbContext();
-        var rows = await context.Set<MetricRollup>().AsNoTracking().Where(r => r.Day >= from && r.Day <= to).ToListAsync(ct);
+        var rows = await MetricCounters.ReadAsync(context, from, to, ct);
         var failures = new Dictionary<string, (int Count, SortedSet<string> Purposes, DateTime? LastAt)>(StringComparer.Ordinal);
         foreach (var byDay in rows.GroupBy(r => r.Day))
         {

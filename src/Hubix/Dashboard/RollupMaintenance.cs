@@ -107,6 +107,7 @@ public sealed class MetricsRebuild(HubixDb db)
         await using var tx = await connection.BeginTransactionAsync(ct);
         await ExecuteAsync(connection, tx, "DELETE FROM \"MetricRollups\" WHERE \"Day\" >= @from AND \"Day\" <= @to", from, to, ct);
         await ExecuteAsync(connection, tx, "DELETE FROM \"MetricMembers\" WHERE \"Day\" >= @from AND \"Day\" <= @to", from, to, ct);
+        await ExecuteAsync(connection, tx, "DELETE FROM \"MetricDeltas\" WHERE \"Day\" >= @from AND \"Day\" <= @to", from, to, ct);
         foreach (var sql in RollupSql.RebuildSql(db.IsPostgres))
         {
             await ExecuteAsync(connection, tx, sql, from, to, ct, LocalDay.StartUtc(from, zone), LocalDay.StartUtc(to.AddDays(1), zone));
@@ -142,5 +143,88 @@ public sealed class MetricsRebuild(HubixDb db)
         // SQLite keeps DateOnly as yyyy-MM-dd text, PostgreSQL as date.
         cmd.AddParameter("@from", db.IsPostgres ? from : from.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         cmd.AddParameter("@to", db.IsPostgres ? to : to.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>
+/// Folds the triggers' deltas into the rollups every second, oldest first, a bounded batch per transaction. On
+/// PostgreSQL several replicas may fold at once: each takes rows the others have not locked.
+/// </summary>
+internal sealed class MetricFolder(HubixDb db, TimeProvider time, ILogger<MetricFolder> logger) : PollingWorker(time, logger)
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private const int Batch = 20_000;
+
+    protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct) =>
+        await FoldAsync(db, ct) >= Batch ? TimeSpan.Zero : Interval;
+
+    protected override TimeSpan ErrorDelay => TimeSpan.FromSeconds(5);
+
+    /// <summary>Folds one batch; returns how many deltas it folded.</summary>
+    public static async Task<int> FoldAsync(HubixDb db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        using var gate = await db.EnterWriteAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.AddParameter("@batch", Batch);
+        int folded;
+        if (db.IsPostgres)
+        {
+            // One statement: exactly the rows it deleted are the rows it adds, whatever commits meanwhile.
+            cmd.CommandText = "WITH moved AS (DELETE FROM \"MetricDeltas\" WHERE \"Id\" IN (SELECT \"Id\" FROM \"MetricDeltas\" ORDER BY \"Id\" LIMIT @batch FOR UPDATE SKIP LOCKED) " +
+                "RETURNING \"Day\", \"Scope\", \"Name\", \"Delta\", \"LastAt\"), folded AS (" + RollupSql.FoldInto(true, "moved") + " RETURNING 1) " +
+                "SELECT (SELECT COUNT(*) FROM moved)";
+            folded = Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            // One writer at a time: what is there now is what the delete removes.
+            cmd.CommandText = "SELECT MAX(\"Id\") FROM (SELECT \"Id\" FROM \"MetricDeltas\" ORDER BY \"Id\" LIMIT @batch)";
+            if (await cmd.ExecuteScalarAsync(ct) is not long max)
+            {
+                return 0;
+            }
+
+            cmd.AddParameter("@max", max);
+            cmd.CommandText = RollupSql.FoldInto(false, "(SELECT * FROM \"MetricDeltas\" WHERE \"Id\" <= @max)") + ";\nDELETE FROM \"MetricDeltas\" WHERE \"Id\" <= @max";
+            folded = await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return folded;
+    }
+}
+
+/// <summary>Reads the counters of a range of days: the rollups plus the deltas not folded in yet.</summary>
+public static class MetricCounters
+{
+    public static async Task<List<MetricRollup>> ReadAsync(HubixDbContext context, DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        var rows = await context.Set<MetricRollup>().AsNoTracking().Where(r => r.Day >= from && r.Day <= to).ToListAsync(ct);
+        var pending = await context.Set<MetricDelta>().AsNoTracking().Where(r => r.Day >= from && r.Day <= to)
+            .GroupBy(r => new { r.Day, r.Scope, r.Name }).Select(g => new { g.Key.Day, g.Key.Scope, g.Key.Name, Delta = g.Sum(r => r.Delta), LastAt = g.Max(r => r.LastAt) })
+            .ToListAsync(ct);
+        if (pending.Count == 0)
+        {
+            return rows;
+        }
+
+        var byKey = rows.ToDictionary(r => (r.Day, r.Scope, r.Name));
+        foreach (var p in pending)
+        {
+            if (!byKey.TryGetValue((p.Day, p.Scope, p.Name), out var row))
+            {
+                row = new MetricRollup { Day = p.Day, Scope = p.Scope, Name = p.Name };
+                byKey[(p.Day, p.Scope, p.Name)] = row;
+                rows.Add(row);
+            }
+
+            row.Value += p.Delta;
+            row.LastAt = row.LastAt is null || (p.LastAt is { } l && l > row.LastAt) ? p.LastAt ?? row.LastAt : row.LastAt;
+        }
+
+        return rows;
     }
 }

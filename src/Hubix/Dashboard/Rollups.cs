@@ -23,6 +23,17 @@ public sealed class MetricRollup
     public DateTime? LastAt { get; set; }
 }
 
+/// <summary>A change to a <see cref="MetricRollup"/> not folded in yet (see <see cref="RollupSql"/> for why triggers append instead of update).</summary>
+public sealed class MetricDelta
+{
+    public long Id { get; set; }
+    public DateOnly Day { get; set; }
+    public required string Scope { get; set; }
+    public required string Name { get; set; }
+    public long Delta { get; set; }
+    public DateTime? LastAt { get; set; }
+}
+
 /// <summary>Who was already counted by a distinct counter (unique tappers, chatters) on a day.</summary>
 public sealed class MetricMember
 {
@@ -43,8 +54,16 @@ public sealed class MetricZoneOffset
     public required string ZoneId { get; set; }
 }
 
-internal sealed class MetricRollupConfiguration : IEntityTypeConfiguration<MetricRollup>, IEntityTypeConfiguration<MetricMember>, IEntityTypeConfiguration<MetricZoneOffset>
+internal sealed class MetricRollupConfiguration :
+    IEntityTypeConfiguration<MetricRollup>, IEntityTypeConfiguration<MetricDelta>, IEntityTypeConfiguration<MetricMember>, IEntityTypeConfiguration<MetricZoneOffset>
 {
+    public void Configure(EntityTypeBuilder<MetricDelta> b)
+    {
+        b.ToTable("MetricDeltas");
+        b.Property(x => x.Scope).HasMaxLength(200);
+        b.Property(x => x.Name).HasMaxLength(100);
+    }
+
     public void Configure(EntityTypeBuilder<MetricRollup> b)
     {
         b.ToTable("MetricRollups");
@@ -105,8 +124,10 @@ public static class RollupSql
     {
         public bool Postgres { get; } = postgres;
         public string False => Postgres ? "FALSE" : "0";
+
+        /// <summary>A NULL timestamp: in a subquery PostgreSQL would otherwise type it text.</summary>
+        public string NoTime => Postgres ? "CAST(NULL AS timestamp with time zone)" : "NULL";
         public string IsNot => Postgres ? "IS DISTINCT FROM" : "IS NOT";
-        public string Greatest => Postgres ? "GREATEST" : "MAX";
 
         public string TemplateName(string r) => Postgres ? $"({r}.\"Payload\"::json #>> '{{template,name}}')" : $"json_extract({r}.\"Payload\", '$.template.name')";
 
@@ -196,11 +217,23 @@ public static class RollupSql
         ]),
     ];
 
+    /// <summary>
+    /// A trigger appends a delta; it never updates a shared counter row. Two transactions that move the same counters in a
+    /// different order (the inbox applying statuses, the dispatcher recording sends, other replicas) would otherwise lock
+    /// each other's counter rows until commit, and on PostgreSQL deadlock. <see cref="MetricFolder"/> folds the deltas in.
+    /// </summary>
     private static string Upsert(Dialect d, string day, string scope, string name, string delta, string lastAt, string where) =>
+        "INSERT INTO \"MetricDeltas\" (\"Day\", \"Scope\", \"Name\", \"Delta\", \"LastAt\") " +
+        $"SELECT {day}, {scope}, {name}, {delta}, {lastAt} WHERE {where}";
+
+    /// <summary>Adds the summed deltas to the rollups; <c>source</c> has columns Day, Scope, Name, Delta, LastAt.</summary>
+    internal static string FoldInto(bool postgres, string source) =>
         "INSERT INTO \"MetricRollups\" (\"Day\", \"Scope\", \"Name\", \"Value\", \"LastAt\") " +
-        $"SELECT {day}, {scope}, {name}, {delta}, {lastAt} WHERE {where} " +
+        $"SELECT f.\"Day\", f.\"Scope\", f.\"Name\", SUM(f.\"Delta\"), MAX(f.\"LastAt\") FROM {source} f WHERE 1 = 1 " +
+        // Keys in one order: two folds (or a fold and a rebuild) lock counter rows in the same order, never in a cycle.
+        "GROUP BY f.\"Day\", f.\"Scope\", f.\"Name\" ORDER BY f.\"Day\", f.\"Scope\", f.\"Name\" " +
         "ON CONFLICT (\"Day\", \"Scope\", \"Name\") DO UPDATE SET \"Value\" = \"MetricRollups\".\"Value\" + excluded.\"Value\", " +
-        $"\"LastAt\" = {d.Greatest}(COALESCE(\"MetricRollups\".\"LastAt\", excluded.\"LastAt\"), COALESCE(excluded.\"LastAt\", \"MetricRollups\".\"LastAt\"))";
+        $"\"LastAt\" = {(postgres ? "GREATEST" : "MAX")}(COALESCE(\"MetricRollups\".\"LastAt\", excluded.\"LastAt\"), COALESCE(excluded.\"LastAt\", \"MetricRollups\".\"LastAt\"))";
 
     private static string Cond(Dialect d, Counter c, string r) => $"COALESCE(({c.Condition(d, r)}), {d.False})";
 
@@ -331,16 +364,14 @@ public static class RollupSql
                     continue;
                 }
 
-                yield return "INSERT INTO \"MetricRollups\" (\"Day\", \"Scope\", \"Name\", \"Value\", \"LastAt\") " +
-                    $"SELECT k.d, k.sc, k.n, COUNT(*), MAX(k.l) FROM (SELECT {day} AS d, {c.Scope(d, "s")} AS sc, {c.Name(d, "s")} AS n, {c.LastAt?.Invoke(d, "s") ?? "NULL"} AS l " +
-                    $"FROM \"{s.Table}\" s WHERE {range} AND {Cond(d, c, "s")}) k GROUP BY k.d, k.sc, k.n " +
-                    "ON CONFLICT (\"Day\", \"Scope\", \"Name\") DO UPDATE SET \"Value\" = \"MetricRollups\".\"Value\" + excluded.\"Value\"";
+                yield return FoldInto(postgres,
+                    $"(SELECT {day} AS \"Day\", {c.Scope(d, "s")} AS \"Scope\", {c.Name(d, "s")} AS \"Name\", 1 AS \"Delta\", {c.LastAt?.Invoke(d, "s") ?? d.NoTime} AS \"LastAt\" " +
+                    $"FROM \"{s.Table}\" s WHERE {range} AND {Cond(d, c, "s")})");
             }
         }
 
         // Distinct counters from their members (members of days outside the range were not deleted, so filter by day).
-        yield return "INSERT INTO \"MetricRollups\" (\"Day\", \"Scope\", \"Name\", \"Value\", \"LastAt\") " +
-            "SELECT m.\"Day\", m.\"Scope\", m.\"Name\", COUNT(*), NULL FROM \"MetricMembers\" m WHERE m.\"Day\" >= @from AND m.\"Day\" <= @to " +
-            "GROUP BY m.\"Day\", m.\"Scope\", m.\"Name\"";
+        yield return FoldInto(postgres,
+            $"(SELECT m.\"Day\", m.\"Scope\", m.\"Name\", 1 AS \"Delta\", {d.NoTime} AS \"LastAt\" FROM \"MetricMembers\" m WHERE m.\"Day\" >= @from AND m.\"Day\" <= @to)");
     }
 }

@@ -586,6 +586,38 @@ namespace Hubix.Data.Migrations.Postgres
                     b.ToTable("Unlocks", (string)null);
                 });
 
+            modelBuilder.Entity("Hubix.Dashboard.MetricDelta", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<long>("Delta")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("LastAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("MetricDeltas", (string)null);
+                });
+
             modelBuilder.Entity("Hubix.Dashboard.MetricMember", b =>
                 {
                     b.Property<DateOnly>("Day")

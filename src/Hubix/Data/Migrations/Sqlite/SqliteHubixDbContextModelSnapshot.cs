@@ -561,6 +561,36 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.ToTable("Unlocks", (string)null);
                 });
 
+            modelBuilder.Entity("Hubix.Dashboard.MetricDelta", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Delta")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LastAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("MetricDeltas", (string)null);
+                });
+
             modelBuilder.Entity("Hubix.Dashboard.MetricMember", b =>
                 {
                     b.Property<DateOnly>("Day")

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Hubix.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHubixDbContext))]
-    [Migration("20261127135358_MetricRollups")]
+    [Migration("20261127141156_MetricRollups")]
     partial class MetricRollups
     {
         /// <inheritdoc />
@@ -562,6 +562,36 @@ namespace Hubix.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Unlocks", (string)null);
+                });
+
+            modelBuilder.Entity("Hubix.Dashboard.MetricDelta", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Delta")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LastAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("MetricDeltas", (string)null);
                 });
 
             modelBuilder.Entity("Hubix.Dashboard.MetricMember", b =>

@@ -12,6 +12,23 @@ namespace Hubix.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "MetricDeltas",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    Scope = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Delta = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MetricDeltas", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "MetricMembers",
                 columns: table => new
                 {
@@ -61,6 +78,9 @@ namespace Hubix.Data.Migrations.Sqlite
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             Hubix.Dashboard.RollupSql.DropTriggers(migrationBuilder, postgres: false);
+
+            migrationBuilder.DropTable(
+                name: "MetricDeltas");
 
             migrationBuilder.DropTable(
                 name: "MetricMembers");

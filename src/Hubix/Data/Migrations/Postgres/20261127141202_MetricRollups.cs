@@ -1,5 +1,6 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
@@ -11,6 +12,23 @@ namespace Hubix.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "MetricDeltas",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Day = table.Column<DateOnly>(type: "date", nullable: false),
+                    Scope = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Delta = table.Column<long>(type: "bigint", nullable: false),
+                    LastAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MetricDeltas", x => x.Id);
+                });
+
             migrationBuilder.CreateTable(
                 name: "MetricMembers",
                 columns: table => new
@@ -61,6 +79,9 @@ namespace Hubix.Data.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             Hubix.Dashboard.RollupSql.DropTriggers(migrationBuilder, postgres: true);
+
+            migrationBuilder.DropTable(
+                name: "MetricDeltas");
 
             migrationBuilder.DropTable(
                 name: "MetricMembers");
