@@ -31,7 +31,7 @@ public sealed class HubixMetrics
         Meter.CreateObservableGauge("hubix.inbox.lag", () => Volatile.Read(ref _inboxLagSeconds), unit: "s", description: "Age of the oldest webhook body not processed yet (0 when none).");
         Meter.CreateObservableGauge("hubix.inbox.pending", () => Interlocked.Read(ref _inboxPending), description: "Webhook bodies waiting for the inbox worker.");
         Meter.CreateObservableGauge("hubix.outbox.depth", () => _outboxDepth.Select(kv =>
-            new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("state", kv.Key.ToString().ToLowerInvariant()))), description: "Outbox messages by state.");
+            new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("state", kv.Key.ToString().ToLowerInvariant()))), description: "Outbox messages waiting to go out, by state (queued, sending).");
         Meter.CreateObservableGauge("hubix.live.clients", () => feed.ClientCount, description: "Connected live-feed (WebSocket) clients.");
         Meter.CreateObservableCounter("hubix.live.dropped", () => feed.DroppedCount, description: "Live-feed clients dropped for reading too slowly.");
     }
@@ -49,7 +49,9 @@ public sealed class HubixMetrics
         var oldest = await pending.OrderBy(e => e.Id).Select(e => (DateTime?)e.ReceivedAt).FirstOrDefaultAsync(ct);
         Interlocked.Exchange(ref _inboxPending, await pending.LongCountAsync(ct));
         Volatile.Write(ref _inboxLagSeconds, oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : 0);
-        _outboxDepth = await context.Set<OutboxMessage>().AsNoTracking().GroupBy(m => m.State)
+        // Only the work still waiting (a range of the State index): the final states grow with every day of history, and
+        // their counts per day are in the rollups.
+        _outboxDepth = await context.Set<OutboxMessage>().AsNoTracking().Where(m => m.State == OutboxState.Queued || m.State == OutboxState.Sending).GroupBy(m => m.State)
             .Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
     }
 }

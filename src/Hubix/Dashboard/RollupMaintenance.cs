@@ -188,7 +188,9 @@ internal sealed class MetricFolder(HubixDb db, TimeProvider time, ILogger<Metric
             }
 
             cmd.AddParameter("@max", max);
-            cmd.CommandText = RollupSql.FoldInto(false, "(SELECT * FROM \"MetricDeltas\" WHERE \"Id\" <= @max)") + ";\nDELETE FROM \"MetricDeltas\" WHERE \"Id\" <= @max";
+            cmd.CommandText = RollupSql.FoldInto(false, "(SELECT * FROM \"MetricDeltas\" WHERE \"Id\" <= @max)");
+            await cmd.ExecuteNonQueryAsync(ct);
+            cmd.CommandText = "DELETE FROM \"MetricDeltas\" WHERE \"Id\" <= @max";
             folded = await cmd.ExecuteNonQueryAsync(ct);
         }
 
