@@ -69,6 +69,8 @@ internal sealed class UnlockRecordConfiguration : IEntityTypeConfiguration<Unloc
         b.HasIndex(x => x.GroupKey).IsUnique();
         b.HasIndex(x => new { x.AdvisorId, x.PackId, x.Scope, x.LocalDate, x.Sequence }).IsUnique();
         b.HasIndex(x => new { x.PackDate, x.Phone });
+        // UnlockProgress's sweep of the unlocks still delivering: a seek, however many days of unlocks are kept.
+        b.HasIndex(x => new { x.State, x.Id });
         b.Property(x => x.Phone).HasMaxLength(20);
         b.Property(x => x.Scope).HasMaxLength(16);
         b.Property(x => x.GroupKey).HasMaxLength(200);

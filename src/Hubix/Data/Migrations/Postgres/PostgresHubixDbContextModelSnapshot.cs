@@ -580,6 +580,8 @@ namespace Hubix.Data.Migrations.Postgres
 
                     b.HasIndex("PackDate", "Phone");
 
+                    b.HasIndex("State", "Id");
+
                     b.HasIndex("AdvisorId", "PackId", "Scope", "LocalDate", "Sequence")
                         .IsUnique();
 

@@ -555,6 +555,8 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasIndex("PackDate", "Phone");
 
+                    b.HasIndex("State", "Id");
+
                     b.HasIndex("AdvisorId", "PackId", "Scope", "LocalDate", "Sequence")
                         .IsUnique();
 

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Hubix.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHubixDbContext))]
-    [Migration("20261127141156_MetricRollups")]
+    [Migration("20261127144807_MetricRollups")]
     partial class MetricRollups
     {
         /// <inheritdoc />
@@ -557,6 +557,8 @@ namespace Hubix.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("PackDate", "Phone");
+
+                    b.HasIndex("State", "Id");
 
                     b.HasIndex("AdvisorId", "PackId", "Scope", "LocalDate", "Sequence")
                         .IsUnique();

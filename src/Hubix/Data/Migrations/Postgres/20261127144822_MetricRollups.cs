@@ -71,6 +71,11 @@ namespace Hubix.Data.Migrations.Postgres
                     table.PrimaryKey("PK_MetricZone", x => x.FromUtc);
                 });
 
+            migrationBuilder.CreateIndex(
+                name: "IX_Unlocks_State_Id",
+                table: "Unlocks",
+                columns: new[] { "State", "Id" });
+
             // The counters are kept by triggers: they see every write path, raw SQL included (RollupSql explains why).
             Hubix.Dashboard.RollupSql.InstallTriggers(migrationBuilder, postgres: true);
         }
@@ -91,6 +96,10 @@ namespace Hubix.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "MetricZone");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Unlocks_State_Id",
+                table: "Unlocks");
         }
     }
 }

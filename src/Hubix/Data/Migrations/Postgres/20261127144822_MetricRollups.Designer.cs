@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Hubix.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHubixDbContext))]
-    [Migration("20261127141202_MetricRollups")]
+    [Migration("20261127144822_MetricRollups")]
     partial class MetricRollups
     {
         /// <inheritdoc />
@@ -582,6 +582,8 @@ namespace Hubix.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.HasIndex("PackDate", "Phone");
+
+                    b.HasIndex("State", "Id");
 
                     b.HasIndex("AdvisorId", "PackId", "Scope", "LocalDate", "Sequence")
                         .IsUnique();

@@ -70,6 +70,11 @@ namespace Hubix.Data.Migrations.Sqlite
                     table.PrimaryKey("PK_MetricZone", x => x.FromUtc);
                 });
 
+            migrationBuilder.CreateIndex(
+                name: "IX_Unlocks_State_Id",
+                table: "Unlocks",
+                columns: new[] { "State", "Id" });
+
             // The counters are kept by triggers: they see every write path, raw SQL included (RollupSql explains why).
             Hubix.Dashboard.RollupSql.InstallTriggers(migrationBuilder, postgres: false);
         }
@@ -90,6 +95,10 @@ namespace Hubix.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "MetricZone");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Unlocks_State_Id",
+                table: "Unlocks");
         }
     }
 }
