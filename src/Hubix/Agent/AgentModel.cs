@@ -11,7 +11,7 @@ namespace Hubix.Agent;
 /// </summary>
 /// <remarks>
 /// Loading takes about 0.5 s and ~110 MB resident (the 87 MB of fp32 weights, ONNX Runtime, the vocabulary;
-/// ADR-005); encoding runs on the thread pool, one batch at a time, so a burst of questions cannot take every
+/// ADR-006); encoding runs on the thread pool, one batch at a time, so a burst of questions cannot take every
 /// core from the webhook and delivery work, and in length-bounded runs so the activations stay small.
 /// </remarks>
 public sealed partial class AgentModel : IDisposable
@@ -66,7 +66,7 @@ public sealed partial class AgentModel : IDisposable
                 _encoder = encoder;
 
                 // Loading left garbage (the tokenizer's and, on the fallback path, the model's bytes) and ONNX Runtime's
-                // parse buffers as free C heap; both would stay resident until some later collection, or never (ADR-005).
+                // parse buffers as free C heap; both would stay resident until some later collection, or never (ADR-006).
                 // Aggressive, not Forced: a forced collection frees an 87 MB array but keeps its pages committed.
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 NativeHeap.Trim();

