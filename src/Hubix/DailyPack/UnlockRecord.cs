@@ -69,6 +69,9 @@ internal sealed class UnlockRecordConfiguration : IEntityTypeConfiguration<Unloc
         b.HasIndex(x => x.GroupKey).IsUnique();
         b.HasIndex(x => new { x.AdvisorId, x.PackId, x.Scope, x.LocalDate, x.Sequence }).IsUnique();
         b.HasIndex(x => new { x.PackDate, x.Phone });
+        // The unlocks list (by pack date, newest first) and the timeline and daily report (one phone by tap time).
+        b.HasIndex(x => new { x.PackDate, x.Id });
+        b.HasIndex(x => new { x.Phone, x.TappedAt, x.Id });
         b.Property(x => x.Phone).HasMaxLength(20);
         b.Property(x => x.Scope).HasMaxLength(16);
         b.Property(x => x.GroupKey).HasMaxLength(200);

@@ -44,6 +44,9 @@ namespace Hubix.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("LastChatAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("LastInboundAt")
                         .HasColumnType("TEXT");
 
@@ -76,6 +79,10 @@ namespace Hubix.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("UserId");
+
+                    b.HasIndex("LastChatAt", "Phone");
+
+                    b.HasIndex("LastInboundAt", "Phone");
 
                     b.ToTable("Advisors", (string)null);
                 });
@@ -112,6 +119,8 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("AdvisorId", "Id");
+
+                    b.HasIndex("Phone", "At", "Id");
 
                     b.ToTable("ConsentEvents", (string)null);
                 });
@@ -152,6 +161,8 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasIndex("Phone")
                         .IsUnique();
+
+                    b.HasIndex("LastSeenAt", "Id");
 
                     b.ToTable("UnknownSenders", (string)null);
                 });
@@ -249,6 +260,8 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasIndex("Phone", "Id");
 
                     b.HasIndex("State", "Id");
+
+                    b.HasIndex("Phone", "At", "Id");
 
                     b.ToTable("ConversationTurns", (string)null);
                 });
@@ -379,6 +392,196 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.ToTable("MediaFiles", (string)null);
                 });
 
+            modelBuilder.Entity("Hubix.DailyPack.DailyRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Due")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Enqueued")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reasons")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StartedAt");
+
+                    b.ToTable("DailyRuns", (string)null);
+                });
+
+            modelBuilder.Entity("Hubix.DailyPack.DailySend", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AdvisorId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("LocalDate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OutboxKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PackId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Phone")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OutboxKey");
+
+                    b.HasIndex("AdvisorId", "LocalDate")
+                        .IsUnique();
+
+                    b.HasIndex("LocalDate", "Id");
+
+                    b.HasIndex("LocalDate", "State");
+
+                    b.HasIndex("Phone", "CreatedAt", "Id");
+
+                    b.ToTable("DailySends", (string)null);
+                });
+
+            modelBuilder.Entity("Hubix.DailyPack.UnlockRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AdvisorId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DeliveredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FirstAcceptedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GroupKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ItemCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("LocalDate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("PackDate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PackId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Phone")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResolvedBy")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SkippedItems")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TapKind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TapMessageId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("TappedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GroupKey")
+                        .IsUnique();
+
+                    b.HasIndex("TapMessageId")
+                        .IsUnique();
+
+                    b.HasIndex("PackDate", "Id");
+
+                    b.HasIndex("PackDate", "Phone");
+
+                    b.HasIndex("Phone", "TappedAt", "Id");
+
+                    b.HasIndex("AdvisorId", "PackId", "Scope", "LocalDate", "Sequence")
+                        .IsUnique();
+
+                    b.ToTable("Unlocks", (string)null);
+                });
+
             modelBuilder.Entity("Hubix.Delivery.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -472,6 +675,8 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasIndex("Recipient", "Id");
 
+                    b.HasIndex("Recipient", "CreatedAt", "Id");
+
                     b.HasIndex("State", "Priority", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
@@ -519,188 +724,6 @@ namespace Hubix.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("UnmatchedStatuses", (string)null);
-                });
-
-            modelBuilder.Entity("Hubix.Schedule.DailyRun", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Due")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Enqueued")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("FinishedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Note")
-                        .HasMaxLength(1024)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Reasons")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("Skipped")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("StartedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Trigger")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("StartedAt");
-
-                    b.ToTable("DailyRuns", (string)null);
-                });
-
-            modelBuilder.Entity("Hubix.Schedule.DailySend", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("AdvisorId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateOnly>("LocalDate")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("OutboxKey")
-                        .HasMaxLength(300)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("PackId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Phone")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Reason")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("State")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("OutboxKey");
-
-                    b.HasIndex("AdvisorId", "LocalDate")
-                        .IsUnique();
-
-                    b.HasIndex("LocalDate", "State");
-
-                    b.ToTable("DailySends", (string)null);
-                });
-
-            modelBuilder.Entity("Hubix.Unlock.UnlockRecord", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("AdvisorId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("DeliveredAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("FailureReason")
-                        .HasMaxLength(512)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("FinishedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("FirstAcceptedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("GroupKey")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("ItemCount")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateOnly>("LocalDate")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateOnly>("PackDate")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("PackId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Phone")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ResolvedBy")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Scope")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("Sequence")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("SkippedItems")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("State")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("TapKind")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("TapMessageId")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("TappedAt")
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("GroupKey")
-                        .IsUnique();
-
-                    b.HasIndex("TapMessageId")
-                        .IsUnique();
-
-                    b.HasIndex("PackDate", "Phone");
-
-                    b.HasIndex("AdvisorId", "PackId", "Scope", "LocalDate", "Sequence")
-                        .IsUnique();
-
-                    b.ToTable("Unlocks", (string)null);
                 });
 
             modelBuilder.Entity("Hubix.Webhooks.DeadLetter", b =>
@@ -846,9 +869,11 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasIndex("WaMessageId");
 
-                    b.HasIndex("Phone", "Id");
+                    b.HasIndex("At", "Id");
 
-                    b.HasIndex("Type", "Id");
+                    b.HasIndex("Phone", "At", "Id");
+
+                    b.HasIndex("Type", "At", "Id");
 
                     b.ToTable("Interactions", (string)null);
                 });
