@@ -29,10 +29,12 @@ public static class DashboardEndpoints
         var api = app.MapGroup("/api").RequireAdminKey().RequireCors(DashboardCors.Policy).WithTags("Dashboard");
         api.MapGet("/webhook/metrics", GetMetricsAsync).WithName("GetMetrics")
             .WithSummary("Per day (in Hubix:Dashboard:TimeZone) and template: the funnel from template to pack, chats, agent, opt-outs; plus failures by Meta error code.");
-        api.MapGet("/webhook/conversations", ListConversationsAsync).WithName("ListConversations")
-            .WithSummary("Conversations, newest first, with their messages and handoff state. Keyset paging: pass nextCursor as cursor.");
-        api.MapGet("/advisors/{phone}/timeline", GetTimelineAsync).WithName("GetAdvisorTimeline")
-            .WithSummary("Everything about one advisor in time order: templates, taps, messages with their statuses, events.");
+        api.MapGet("/webhook/conversations", ListConversationsAsync).WithName("ListConversations").WithPaging()
+            .WithSummary("Conversations with advisors, newest first, each with its newest messages (messages=, default 20, max 100) and handoff state. Keyset paging: pass nextCursor as cursor.");
+        api.MapGet("/webhook/conversations/{phone}/messages", ListConversationMessagesAsync).WithName("ListConversationMessages").WithPaging()
+            .WithSummary("Older messages of one conversation: pass a conversation's olderMessagesCursor (then each page's olderCursor) as before.");
+        api.MapGet("/advisors/{phone}/timeline", GetTimelineAsync).WithName("GetAdvisorTimeline").WithPaging()
+            .WithSummary("The newest entries (limit=, default 200, max 1000) about one advisor in time order: templates, taps, messages with their statuses, events. Pass olderCursor as before for earlier ones.");
         api.MapGet("/reports/daily", GetDailyReportAsync).WithName("GetDailyReport")
             .WithSummary("Per advisor for one local day: template sent/delivered/read, tapped at, pack state, messages, chats. format=csv|json.");
         api.MapGet("/dashboard/daily-run", GetDailyRunAsync).WithName("GetDailyRun")
@@ -94,25 +96,23 @@ public static class DashboardEndpoints
     }
 
     private static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversationsAsync(
-        ConversationService conversations, string? phone, bool? handoff, string? cursor, int? limit, string? kind, CancellationToken ct)
+        ConversationService conversations, string? phone, bool? handoff, string? cursor, int? limit, int? messages, string? kind, CancellationToken ct)
     {
         if (kind is not (null or "all" or "chat"))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad kind", detail: "kind is all (default) or chat (advisors who wrote more than taps).");
         }
 
-        try
-        {
-            return TypedResults.Ok(await conversations.ListAsync(phone, handoff, cursor, limit ?? 20, ct, chatsOnly: kind == "chat"));
-        }
-        catch (BadCursorException ex)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad cursor", detail: ex.Message);
-        }
+        return TypedResults.Ok(await conversations.ListAsync(phone, handoff, cursor, Paging.Limit(limit, 20, ConversationService.MaxConversations),
+            Paging.Limit(messages, ConversationService.DefaultMessages, ConversationService.MaxMessages, "messages"), ct, chatsOnly: kind == "chat"));
     }
 
-    private static async Task<Ok<AdvisorTimeline>> GetTimelineAsync(TimelineService timelines, string phone, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await timelines.GetAsync(phone, limit ?? 1000, ct));
+    private static async Task<Ok<ConversationMessages>> ListConversationMessagesAsync(
+        ConversationService conversations, string phone, string? before, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await conversations.MessagesAsync(phone, before, Paging.Limit(limit, ConversationService.DefaultMessages, ConversationService.MaxMessages), ct));
+
+    private static async Task<Ok<AdvisorTimeline>> GetTimelineAsync(TimelineService timelines, string phone, string? before, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await timelines.GetAsync(phone, before, Paging.Limit(limit, TimelineService.DefaultEntries, TimelineService.MaxEntries), ct));
 
     private static async Task<Results<Ok<DailyReport>, ContentHttpResult, ProblemHttpResult>> GetDailyReportAsync(
         DailyReportService reports, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, string? format, CancellationToken ct)
