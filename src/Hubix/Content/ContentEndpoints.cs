@@ -12,7 +12,8 @@ public static class ContentEndpoints
     {
         var api = app.MapGroup("/api/packs").RequireAdminKey().WithTags("Content");
         api.MapPost("/", ImportAsync).WithName("ImportPack").DisableAntiforgery();
-        api.MapGet("/", ListAsync).WithName("ListPacks");
+        api.MapGet("/", ListAsync).WithName("ListPacks").WithPaging()
+            .WithSummary("Packs newest date first, categories in reverse order within a date (limit=, default and max 100); next cursor in X-Next-Cursor.");
         // Meta fetches media by link when an upload is not ready (Hubix:Content:PublicBaseUrl); content-addressed.
         app.MapGet("/media/{sha256}", GetMediaAsync).WithName("GetMedia").ExcludeFromDescription();
     }
@@ -75,8 +76,11 @@ public static class ContentEndpoints
         }
     }
 
-    private static async Task<Results<Ok<List<PackDto>>, ProblemHttpResult>> ListAsync(HubixDb db, string? date, CancellationToken ct)
+    private static async Task<Results<Ok<List<PackDto>>, ProblemHttpResult>> ListAsync(
+        HubixDb db, HttpResponse response, string? date, string? cursor, int? limit, CancellationToken ct)
     {
+        var take = Paging.Limit(limit, 100, 100);
+        var after = Paging.Decode(cursor, 2) is { } c ? (Date: DateOnly.FromDayNumber((int)Paging.ParseId(c[0])), Category: c[1]) : ((DateOnly Date, string Category)?)null;
         await using var context = db.CreateDbContext();
         var query = context.Set<ContentPack>().AsNoTracking();
         if (!string.IsNullOrEmpty(date))
@@ -89,11 +93,19 @@ public static class ContentEndpoints
             query = query.Where(p => p.Date == d);
         }
 
-        var packs = await query.OrderByDescending(p => p.Date).ThenBy(p => p.Category).Take(100)
+        if (after is var (ad, ac))
+        {
+            query = query.Where(p => p.Date <= ad && (p.Date < ad || p.Category.CompareTo(ac) < 0));
+        }
+
+        // Both keys descending, so the walk is one backward pass over the unique (Date, Category) index.
+        var packs = await query.OrderByDescending(p => p.Date).ThenByDescending(p => p.Category).Take(take + 1)
             .Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, p.Items.OrderBy(i => i.Position)
                 .Select(i => new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url,
                     i.Media != null ? i.Media.MimeType : null, i.Media != null ? i.Media.CloudMediaId : null)).ToList()))
             .ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(packs, take)
+            ? Paging.Encode(Paging.Id(packs[^1].Date.DayNumber), packs[^1].Category) : null);
         return TypedResults.Ok(packs);
     }
 

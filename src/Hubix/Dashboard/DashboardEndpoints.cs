@@ -35,8 +35,9 @@ public static class DashboardEndpoints
             .WithSummary("Older messages of one conversation: pass a conversation's olderMessagesCursor (then each page's olderCursor) as before.");
         api.MapGet("/advisors/{phone}/timeline", GetTimelineAsync).WithName("GetAdvisorTimeline").WithPaging()
             .WithSummary("The newest entries (limit=, default 200, max 1000) about one advisor in time order: templates, taps, messages with their statuses, events. Pass olderCursor as before for earlier ones.");
-        api.MapGet("/reports/daily", GetDailyReportAsync).WithName("GetDailyReport")
-            .WithSummary("Per advisor for one local day: template sent/delivered/read, tapped at, pack state, messages, chats. format=csv|json.");
+        api.MapGet("/reports/daily", GetDailyReport).WithName("GetDailyReport")
+            .Produces<DailyReport>(StatusCodes.Status200OK, "application/json", "text/csv").ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithSummary("Per advisor for one local day, streamed: template sent/delivered/read or why not (outcome, reason), tapped at, pack state, messages, chats. format=csv|json.");
         api.MapGet("/dashboard/daily-run", GetDailyRunAsync).WithName("GetDailyRun")
             .WithSummary("The daily run's state and the reasons for anything skipped.");
         api.MapGet("/dashboard/status", GetStatus).WithName("GetDashboardStatus")
@@ -114,8 +115,10 @@ public static class DashboardEndpoints
     private static async Task<Ok<AdvisorTimeline>> GetTimelineAsync(TimelineService timelines, string phone, string? before, int? limit, CancellationToken ct) =>
         TypedResults.Ok(await timelines.GetAsync(phone, before, Paging.Limit(limit, TimelineService.DefaultEntries, TimelineService.MaxEntries), ct));
 
-    private static async Task<Results<Ok<DailyReport>, ContentHttpResult, ProblemHttpResult>> GetDailyReportAsync(
-        DailyReportService reports, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, string? format, CancellationToken ct)
+    /// <summary>Streams the report: the first bytes leave after the first batch of advisors, and memory stays at one batch.</summary>
+    private static IResult GetDailyReport(
+        DailyReportService reports, IOptions<DashboardOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, TimeProvider time,
+        DateOnly? date, string? format)
     {
         if (format is not (null or "json" or "csv"))
         {
@@ -124,10 +127,20 @@ public static class DashboardEndpoints
 
         var zone = options.Value.Zone();
         var d = date ?? LocalDay.Today(time, zone);
-        var report = await reports.BuildAsync(d, zone, options.Value.TimeZone, ct);
-        return format == "csv"
-            ? TypedResults.Text(DailyReportService.ToCsv(report), "text/csv; charset=utf-8")
-            : TypedResults.Ok(report);
+        return new StreamedResult(format == "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", (body, ct) => format == "csv"
+            ? DailyReportService.WriteCsvAsync(body, d, reports.BatchesAsync(d, zone, ct), ct)
+            : DailyReportService.WriteJsonAsync(body, d, options.Value.TimeZone, reports.BatchesAsync(d, zone, ct), json.Value.SerializerOptions, ct));
+    }
+
+    /// <summary>A body written as it is produced, not buffered first.</summary>
+    private sealed class StreamedResult(string contentType, Func<Stream, CancellationToken, Task> write) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.ContentType = contentType;
+            http.Response.Headers.CacheControl = "no-store";
+            return write(http.Response.Body, http.RequestAborted);
+        }
     }
 
     private static async Task<Ok<DailyRunState>> GetDailyRunAsync(DailyRunStatus status, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, CancellationToken ct)
