@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -240,26 +241,32 @@ public sealed class DailyReportService(HubixDb db)
     public static async Task WriteJsonAsync(
         Stream output, DateOnly date, string zoneName, IAsyncEnumerable<IReadOnlyList<DailyReportRow>> batches, JsonSerializerOptions options, CancellationToken ct)
     {
-        await using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = options.WriteIndented, Encoder = options.Encoder });
-        writer.WriteStartObject();
-        writer.WritePropertyName(Name(options, nameof(DailyReport.Date)));
-        JsonSerializer.Serialize(writer, date, options);
-        writer.WriteString(Name(options, nameof(DailyReport.TimeZone)), zoneName);
-        writer.WriteStartArray(Name(options, nameof(DailyReport.Rows)));
-        await foreach (var batch in batches.WithCancellation(ct))
+        // Through a pipe: the serializer flushes its writer synchronously, which a response stream refuses; a pipe only
+        // buffers until the awaited flush after each batch.
+        var pipe = PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: true));
+        await using (var writer = new Utf8JsonWriter(pipe, new JsonWriterOptions { Indented = options.WriteIndented, Encoder = options.Encoder }))
         {
-            foreach (var r in batch)
+            writer.WriteStartObject();
+            writer.WritePropertyName(Name(options, nameof(DailyReport.Date)));
+            JsonSerializer.Serialize(writer, date, options);
+            writer.WriteString(Name(options, nameof(DailyReport.TimeZone)), zoneName);
+            writer.WriteStartArray(Name(options, nameof(DailyReport.Rows)));
+            await foreach (var batch in batches.WithCancellation(ct))
             {
-                JsonSerializer.Serialize(writer, r, options);
+                foreach (var r in batch)
+                {
+                    JsonSerializer.Serialize(writer, r, options);
+                }
+
+                await writer.FlushAsync(ct);
+                await pipe.FlushAsync(ct);
             }
 
-            await writer.FlushAsync(ct);
-            await output.FlushAsync(ct);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         }
 
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        await writer.FlushAsync(ct);
+        await pipe.CompleteAsync();
     }
 
     private static string Name(JsonSerializerOptions options, string property) => options.PropertyNamingPolicy?.ConvertName(property) ?? property;
