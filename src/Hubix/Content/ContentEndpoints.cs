@@ -99,13 +99,23 @@ public static class ContentEndpoints
         }
 
         // Both keys descending, so the walk is one backward pass over the unique (Date, Category) index.
-        var packs = await query.OrderByDescending(p => p.Date).ThenByDescending(p => p.Category).Take(take + 1)
-            .Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, p.Items.OrderBy(i => i.Position)
-                .Select(i => new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url,
-                    i.Media != null ? i.Media.MimeType : null, i.Media != null ? i.Media.CloudMediaId : null)).ToList()))
-            .ToListAsync(ct);
-        Paging.SetNext(response, Paging.TrimExtra(packs, take)
-            ? Paging.Encode(Paging.Id(packs[^1].Date.DayNumber), packs[^1].Category) : null);
+        var page = await query.OrderByDescending(p => p.Date).ThenByDescending(p => p.Category).Take(take + 1)
+            .Select(p => new { p.Id, p.Date, p.Category, p.Description }).ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(page, take) ? Paging.Encode(Paging.Id(page[^1].Date.DayNumber), page[^1].Category) : null);
+
+        // The page's items, then their media, each by key: one query per table through its index, not a join that
+        // materialises every item of every pack.
+        var ids = page.Select(p => p.Id).ToList();
+        var items = await context.Set<ContentItem>().AsNoTracking().Where(i => ids.Contains(i.PackId)).OrderBy(i => i.PackId).ThenBy(i => i.Position).ToListAsync(ct);
+        var mediaIds = items.Where(i => i.MediaId != null).Select(i => i.MediaId!.Value).Distinct().ToList();
+        var media = mediaIds.Count == 0 ? [] : await context.Set<MediaFile>().AsNoTracking().Where(m => mediaIds.Contains(m.Id))
+            .Select(m => new { m.Id, m.MimeType, m.CloudMediaId }).ToDictionaryAsync(m => m.Id, m => (m.MimeType, m.CloudMediaId), ct);
+        var byPack = items.ToLookup(i => i.PackId);
+        var packs = page.Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, byPack[p.Id].Select(i =>
+        {
+            var m = i.MediaId is { } id && media.TryGetValue(id, out var f) ? f : default;
+            return new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, m.MimeType, m.CloudMediaId);
+        }).ToList())).ToList();
         return TypedResults.Ok(packs);
     }
 

@@ -127,9 +127,10 @@ public static class DashboardEndpoints
 
         var zone = options.Value.Zone();
         var d = date ?? LocalDay.Today(time, zone);
+        var batch = Math.Max(1, options.Value.ReportBatchSize);
         return new StreamedResult(format == "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", (body, ct) => format == "csv"
-            ? DailyReportService.WriteCsvAsync(body, d, reports.BatchesAsync(d, zone, ct), ct)
-            : DailyReportService.WriteJsonAsync(body, d, options.Value.TimeZone, reports.BatchesAsync(d, zone, ct), json.Value.SerializerOptions, ct));
+            ? DailyReportService.WriteCsvAsync(body, d, reports.BatchesAsync(d, zone, ct, batch), ct)
+            : DailyReportService.WriteJsonAsync(body, d, options.Value.TimeZone, reports.BatchesAsync(d, zone, ct, batch), json.Value.SerializerOptions, ct));
     }
 
     /// <summary>A body written as it is produced, not buffered first.</summary>
