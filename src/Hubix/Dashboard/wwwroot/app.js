@@ -3,7 +3,7 @@
 // bearer header, and in the WebSocket URL only because browsers cannot set headers on a WebSocket.
 const KEY = 'hubix.adminKey';
 const $ = (id) => document.getElementById(id);
-const state = { zone: 'UTC', today: null, socket: null, retry: 0, convCursor: null, timelineCursor: null, timers: {} };
+const state = { zone: 'UTC', today: null, socket: null, retry: 0, convCursor: null, convSeq: 0, timelineCursor: null, timers: {} };
 
 function key() { return sessionStorage.getItem(KEY); }
 
@@ -175,7 +175,11 @@ async function loadConversations(reset) {
   if ($('conv-handoff').checked) { q.set('handoff', 'true'); }
   if (!$('conv-taps').checked) { q.set('kind', 'chat'); }
   if (!reset && state.convCursor) { q.set('cursor', state.convCursor); }
+  // Live events start reloads while others are in flight; only the latest may draw, or a slow, older answer would
+  // replace a newer one (e.g. hide a reply just sent).
+  const seq = ++state.convSeq;
   const page = await api('/api/webhook/conversations?' + q);
+  if (seq !== state.convSeq) { return; }
   const box = $('conversations');
   if (reset) { box.replaceChildren(); }
   for (const c of page.items) {
