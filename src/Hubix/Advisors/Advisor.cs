@@ -38,6 +38,12 @@ public sealed class Advisor
     /// <summary>Meta's timestamp of the advisor's last message: the customer-service window runs 24 h from it.</summary>
     public DateTime? LastInboundAt { get; set; }
 
+    /// <summary>
+    /// Meta's timestamp of the advisor's last message that was not a tap: the dashboard's chat list is ordered by it
+    /// (an index seek instead of grouping the CRM log).
+    /// </summary>
+    public DateTime? LastChatAt { get; set; }
+
     /// <summary>A person is handling this conversation; the agent stays silent until it is closed.</summary>
     public bool HandoffOpen { get; set; }
 
@@ -51,6 +57,9 @@ internal sealed class AdvisorConfiguration : IEntityTypeConfiguration<Advisor>
         b.ToTable("Advisors");
         b.HasIndex(x => x.Phone).IsUnique();
         b.HasIndex(x => x.UserId);
+        // The conversation list walks these newest first and stops at its page (keyset on the time, then the phone).
+        b.HasIndex(x => new { x.LastInboundAt, x.Phone });
+        b.HasIndex(x => new { x.LastChatAt, x.Phone });
         b.Property(x => x.Phone).HasMaxLength(20);
         b.Property(x => x.TimeZone).HasMaxLength(64);
         b.Property(x => x.Language).HasMaxLength(16);

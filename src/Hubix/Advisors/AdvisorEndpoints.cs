@@ -10,14 +10,16 @@ public static class AdvisorEndpoints
     internal static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/advisors").RequireAdminKey().WithTags("Advisors");
-        api.MapGet("/", ListAsync).WithName("ListAdvisors");
+        api.MapGet("/", ListAsync).WithName("ListAdvisors").WithPaging()
+            .WithSummary("Advisors by phone (limit=, default and max 1000); the next page's cursor is in the X-Next-Cursor header.");
         api.MapGet("/{phone}", GetAsync).WithName("GetAdvisor");
         api.MapGet("/{phone}/consent", ConsentAsync).WithName("GetAdvisorConsent");
         api.MapPost("/", CreateAsync).WithName("CreateAdvisor");
         api.MapPatch("/{phone}", PatchAsync).WithName("UpdateAdvisor");
         api.MapDelete("/{phone}", DeleteAsync).WithName("DeleteAdvisor");
         api.MapPost("/import", ImportAsync).WithName("ImportAdvisors").DisableAntiforgery();
-        app.MapGroup("/api/unknown-senders").RequireAdminKey().WithTags("Advisors").MapGet("/", UnknownAsync).WithName("ListUnknownSenders");
+        app.MapGroup("/api/unknown-senders").RequireAdminKey().WithTags("Advisors").MapGet("/", UnknownAsync).WithName("ListUnknownSenders").WithPaging()
+            .WithSummary("People who wrote but are not advisors, last seen first (limit=, default 500, max 1000); next cursor in X-Next-Cursor.");
     }
 
     public sealed record AdvisorDto(
@@ -34,8 +36,13 @@ public static class AdvisorEndpoints
 
     public static string StatusName(AdvisorStatus s) => s == AdvisorStatus.OptedOut ? "opted_out" : "active";
 
-    private static async Task<Ok<List<AdvisorDto>>> ListAsync(HubixDb db, string? status, bool? includeDeleted, int? limit, CancellationToken ct)
+    public const int MaxPage = 1000;
+
+    private static async Task<Ok<List<AdvisorDto>>> ListAsync(
+        HubixDb db, HttpResponse response, string? status, bool? includeDeleted, string? cursor, int? limit, CancellationToken ct)
     {
+        var take = Paging.Limit(limit, MaxPage, MaxPage);
+        var after = Paging.Decode(cursor, 1)?[0];
         await using var context = db.CreateDbContext();
         var query = context.Set<Advisor>().AsNoTracking();
         if (includeDeleted != true)
@@ -49,7 +56,13 @@ public static class AdvisorEndpoints
             query = query.Where(a => a.Status == s);
         }
 
-        var rows = await query.OrderBy(a => a.Phone).Take(Math.Clamp(limit ?? 1000, 1, 100_000)).ToListAsync(ct);
+        if (after is not null)
+        {
+            query = query.Where(a => a.Phone.CompareTo(after) > 0);
+        }
+
+        var rows = await query.OrderBy(a => a.Phone).Take(take + 1).ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].Phone) : null);
         return TypedResults.Ok(rows.Select(a => a.ToDto()).ToList());
     }
 
@@ -193,11 +206,19 @@ public static class AdvisorEndpoints
 
     public sealed record UnknownSenderDto(string Phone, DateTime FirstSeenAt, DateTime LastSeenAt, int MessageCount, string? LastKind, string? LastText, string? ProfileName);
 
-    private static async Task<Ok<List<UnknownSenderDto>>> UnknownAsync(HubixDb db, CancellationToken ct)
+    private static async Task<Ok<List<UnknownSenderDto>>> UnknownAsync(HubixDb db, HttpResponse response, string? cursor, int? limit, CancellationToken ct)
     {
+        var take = Paging.Limit(limit, 500, MaxPage);
+        var after = Paging.DecodeTimeId(cursor);
         await using var context = db.CreateDbContext();
-        var rows = await context.Set<UnknownSender>().AsNoTracking().OrderByDescending(s => s.LastSeenAt).Take(500)
-            .Select(s => new UnknownSenderDto(s.Phone, s.FirstSeenAt, s.LastSeenAt, s.MessageCount, s.LastKind, s.LastText, s.ProfileName)).ToListAsync(ct);
-        return TypedResults.Ok(rows);
+        var query = context.Set<UnknownSender>().AsNoTracking();
+        if (after is var (at, id))
+        {
+            query = query.Where(s => s.LastSeenAt <= at && (s.LastSeenAt < at || s.Id < id));
+        }
+
+        var rows = await query.OrderByDescending(s => s.LastSeenAt).ThenByDescending(s => s.Id).Take(take + 1).ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].LastSeenAt, rows[^1].Id) : null);
+        return TypedResults.Ok(rows.Select(s => new UnknownSenderDto(s.Phone, s.FirstSeenAt, s.LastSeenAt, s.MessageCount, s.LastKind, s.LastText, s.ProfileName)).ToList());
     }
 }

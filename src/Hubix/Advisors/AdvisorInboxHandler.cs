@@ -73,12 +73,12 @@ internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandle
     }
 
     /// <summary>
-    /// Remembers each advisor's last inbound time by Meta's clock (the 24-hour window runs from it) and their user id, in
-    /// one read for the whole batch.
+    /// Remembers each advisor's last inbound time by Meta's clock (the 24-hour window runs from it), their last message that
+    /// is not a tap (the dashboard's chat list), and their user id, in one read for the whole batch.
     /// </summary>
     private static async Task TouchAsync(UnitOfWork work, IEnumerable<InboundMessage> messages, CancellationToken ct)
     {
-        var latest = new Dictionary<string, (DateTime At, string? UserId)>(StringComparer.Ordinal);
+        var latest = new Dictionary<string, (DateTime At, DateTime? ChatAt, string? UserId)>(StringComparer.Ordinal);
         foreach (var m in messages)
         {
             if (m.From is null || m.Timestamp is null)
@@ -87,9 +87,14 @@ internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandle
             }
 
             var at = m.Timestamp.Value.UtcDateTime;
-            if (!latest.TryGetValue(m.From, out var cur) || cur.At < at)
+            DateTime? chatAt = Interaction.TapTypes.Contains(m.Kind) ? null : at;
+            if (latest.TryGetValue(m.From, out var cur))
             {
-                latest[m.From] = (at, m.UserId);
+                latest[m.From] = (Later(cur.At, at)!.Value, Later(cur.ChatAt, chatAt), cur.At < at ? m.UserId ?? cur.UserId : cur.UserId ?? m.UserId);
+            }
+            else
+            {
+                latest[m.From] = (at, chatAt, m.UserId);
             }
         }
 
@@ -102,10 +107,15 @@ internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandle
         var advisors = await work.Db.Set<Advisor>().Where(a => phones.Contains(a.Phone)).ToListAsync(ct);
         foreach (var advisor in advisors)
         {
-            var (at, userId) = latest[advisor.Phone];
+            var (at, chatAt, userId) = latest[advisor.Phone];
             if (advisor.LastInboundAt is null || advisor.LastInboundAt < at)
             {
                 advisor.LastInboundAt = at;
+            }
+
+            if (chatAt is not null && (advisor.LastChatAt is null || advisor.LastChatAt < chatAt))
+            {
+                advisor.LastChatAt = chatAt;
             }
 
             if (userId is not null && advisor.UserId is null)
@@ -114,6 +124,8 @@ internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandle
             }
         }
     }
+
+    private static DateTime? Later(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }
 
 /// <summary>Who sent a message: the advisor with that phone, else the one with that business-scoped user id.</summary>

@@ -33,6 +33,7 @@ internal sealed class ConsentEventConfiguration : IEntityTypeConfiguration<Conse
         b.ToTable("ConsentEvents");
         b.HasOne(x => x.Advisor).WithMany().HasForeignKey(x => x.AdvisorId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(x => new { x.AdvisorId, x.Id });
+        b.HasIndex(x => new { x.Phone, x.At, x.Id });
         b.Property(x => x.Phone).HasMaxLength(20);
         b.Property(x => x.Source).HasMaxLength(32);
         b.Property(x => x.Detail).HasMaxLength(512);
@@ -61,6 +62,7 @@ internal sealed class UnknownSenderConfiguration : IEntityTypeConfiguration<Unkn
     {
         b.ToTable("UnknownSenders");
         b.HasIndex(x => x.Phone).IsUnique();
+        b.HasIndex(x => new { x.LastSeenAt, x.Id });
         b.Property(x => x.Phone).HasMaxLength(160);
         b.Property(x => x.LastKind).HasMaxLength(32);
         b.Property(x => x.LastText).HasMaxLength(512);

@@ -103,6 +103,8 @@ internal sealed class ConversationTurnConfiguration : IEntityTypeConfiguration<C
         b.HasIndex(x => new { x.State, x.Id });
         b.HasIndex(x => new { x.AdvisorId, x.Id });
         b.HasIndex(x => new { x.Phone, x.Id });
+        // The advisor timeline pages turns by time.
+        b.HasIndex(x => new { x.Phone, x.At, x.Id });
         b.HasIndex(x => x.OutboxId);
         b.HasIndex(x => x.At);
         b.Property(x => x.Phone).HasMaxLength(20);

@@ -131,18 +131,16 @@ public static class HubixCli
             }
 
             await using var db = DataExtensions.CreateDb(config);
-            var report = await new Dashboard.DailyReportService(db).BuildAsync(day, zone, options.TimeZone, ct);
-            var text = fmt == "csv"
-                ? Dashboard.DailyReportService.ToCsv(report)
-                : System.Text.Json.JsonSerializer.Serialize(report, ReportJson);
+            var batches = new Dashboard.DailyReportService(db).BatchesAsync(day, zone, ct);
             var path = result.GetValue(output);
-            if (path is null)
+            await using var stream = path is null ? Console.OpenStandardOutput() : File.Create(path);
+            if (fmt == "csv")
             {
-                await Console.Out.WriteAsync(text);
+                await Dashboard.DailyReportService.WriteCsvAsync(stream, day, batches, ct);
             }
             else
             {
-                await File.WriteAllTextAsync(path, text, ct);
+                await Dashboard.DailyReportService.WriteJsonAsync(stream, day, options.TimeZone, batches, ReportJson, ct);
             }
 
             return 0;

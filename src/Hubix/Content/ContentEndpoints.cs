@@ -12,7 +12,8 @@ public static class ContentEndpoints
     {
         var api = app.MapGroup("/api/packs").RequireAdminKey().WithTags("Content");
         api.MapPost("/", ImportAsync).WithName("ImportPack").DisableAntiforgery();
-        api.MapGet("/", ListAsync).WithName("ListPacks");
+        api.MapGet("/", ListAsync).WithName("ListPacks").WithPaging()
+            .WithSummary("Packs newest date first, categories in reverse order within a date (limit=, default and max 100); next cursor in X-Next-Cursor.");
         // Meta fetches media by link when an upload is not ready (Hubix:Content:PublicBaseUrl); content-addressed.
         app.MapGet("/media/{sha256}", GetMediaAsync).WithName("GetMedia").ExcludeFromDescription();
     }
@@ -75,8 +76,11 @@ public static class ContentEndpoints
         }
     }
 
-    private static async Task<Results<Ok<List<PackDto>>, ProblemHttpResult>> ListAsync(HubixDb db, string? date, CancellationToken ct)
+    private static async Task<Results<Ok<List<PackDto>>, ProblemHttpResult>> ListAsync(
+        HubixDb db, HttpResponse response, string? date, string? cursor, int? limit, CancellationToken ct)
     {
+        var take = Paging.Limit(limit, 100, 100);
+        var after = Paging.Decode(cursor, 2) is { } c ? (Date: DateOnly.FromDayNumber((int)Paging.ParseId(c[0])), Category: c[1]) : ((DateOnly Date, string Category)?)null;
         await using var context = db.CreateDbContext();
         var query = context.Set<ContentPack>().AsNoTracking();
         if (!string.IsNullOrEmpty(date))
@@ -89,11 +93,29 @@ public static class ContentEndpoints
             query = query.Where(p => p.Date == d);
         }
 
-        var packs = await query.OrderByDescending(p => p.Date).ThenBy(p => p.Category).Take(100)
-            .Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, p.Items.OrderBy(i => i.Position)
-                .Select(i => new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url,
-                    i.Media != null ? i.Media.MimeType : null, i.Media != null ? i.Media.CloudMediaId : null)).ToList()))
-            .ToListAsync(ct);
+        if (after is var (ad, ac))
+        {
+            query = query.Where(p => p.Date <= ad && (p.Date < ad || p.Category.CompareTo(ac) < 0));
+        }
+
+        // Both keys descending, so the walk is one backward pass over the unique (Date, Category) index.
+        var page = await query.OrderByDescending(p => p.Date).ThenByDescending(p => p.Category).Take(take + 1)
+            .Select(p => new { p.Id, p.Date, p.Category, p.Description }).ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(page, take) ? Paging.Encode(Paging.Id(page[^1].Date.DayNumber), page[^1].Category) : null);
+
+        // The page's items, then their media, each by key: one query per table through its index, not a join that
+        // materialises every item of every pack.
+        var ids = page.Select(p => p.Id).ToList();
+        var items = await context.Set<ContentItem>().AsNoTracking().Where(i => ids.Contains(i.PackId)).OrderBy(i => i.PackId).ThenBy(i => i.Position).ToListAsync(ct);
+        var mediaIds = items.Where(i => i.MediaId != null).Select(i => i.MediaId!.Value).Distinct().ToList();
+        var media = mediaIds.Count == 0 ? [] : await context.Set<MediaFile>().AsNoTracking().Where(m => mediaIds.Contains(m.Id))
+            .Select(m => new { m.Id, m.MimeType, m.CloudMediaId }).ToDictionaryAsync(m => m.Id, m => (m.MimeType, m.CloudMediaId), ct);
+        var byPack = items.ToLookup(i => i.PackId);
+        var packs = page.Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, byPack[p.Id].Select(i =>
+        {
+            var m = i.MediaId is { } id && media.TryGetValue(id, out var f) ? f : default;
+            return new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, m.MimeType, m.CloudMediaId);
+        }).ToList())).ToList();
         return TypedResults.Ok(packs);
     }
 

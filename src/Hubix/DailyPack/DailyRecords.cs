@@ -61,6 +61,8 @@ internal sealed class DailySendConfiguration : IEntityTypeConfiguration<DailySen
         b.HasIndex(x => new { x.AdvisorId, x.LocalDate }).IsUnique();
         b.HasIndex(x => x.OutboxKey);
         b.HasIndex(x => new { x.LocalDate, x.State });
+        b.HasIndex(x => new { x.LocalDate, x.Id });
+        b.HasIndex(x => new { x.Phone, x.CreatedAt, x.Id });
         b.Property(x => x.Phone).HasMaxLength(20);
         b.Property(x => x.Reason).HasMaxLength(200);
         b.Property(x => x.OutboxKey).HasMaxLength(300);

@@ -12,8 +12,10 @@ public static class ScheduleEndpoints
     internal static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/daily").RequireAdminKey().WithTags("Daily template");
-        api.MapGet("/runs", RunsAsync).WithName("ListDailyRuns");
-        api.MapGet("/sends", SendsAsync).WithName("ListDailySends");
+        api.MapGet("/runs", RunsAsync).WithName("ListDailyRuns").WithPaging()
+            .WithSummary("Daily runs newest first (limit=, default 50, max 1000); next cursor in X-Next-Cursor.");
+        api.MapGet("/sends", SendsAsync).WithName("ListDailySends").WithPaging()
+            .WithSummary("Daily sends newest first, optionally of one local date (limit=, default and max 1000); next cursor in X-Next-Cursor.");
         api.MapPost("/send", SendAsync).WithName("SendDailyNow");
     }
 
@@ -21,16 +23,28 @@ public static class ScheduleEndpoints
 
     public sealed record DailySendDto(string Phone, DateOnly LocalDate, long? PackId, string State, string? Reason, DateTime CreatedAt);
 
-    private static async Task<Ok<List<DailyRunDto>>> RunsAsync(HubixDb db, int? limit, CancellationToken ct)
+    private static async Task<Ok<List<DailyRunDto>>> RunsAsync(HubixDb db, HttpResponse response, string? cursor, int? limit, CancellationToken ct)
     {
+        var take = Paging.Limit(limit, 50, 1000);
+        var before = Paging.DecodeId(cursor);
         await using var context = db.CreateDbContext();
-        var rows = await context.Set<DailyRun>().AsNoTracking().OrderByDescending(r => r.Id).Take(Math.Clamp(limit ?? 50, 1, 1000)).ToListAsync(ct);
+        var query = context.Set<DailyRun>().AsNoTracking();
+        if (before is { } b)
+        {
+            query = query.Where(r => r.Id < b);
+        }
+
+        var rows = await query.OrderByDescending(r => r.Id).Take(take + 1).ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].Id) : null);
         return TypedResults.Ok(rows.Select(r => new DailyRunDto(r.Id, r.StartedAt, r.FinishedAt, r.Trigger, r.Due, r.Enqueued, r.Skipped,
             JsonSerializer.Deserialize(r.Reasons, ScheduleJson.Default.DictionaryStringInt32) ?? [], r.Note)).ToList());
     }
 
-    private static async Task<Results<Ok<List<DailySendDto>>, ProblemHttpResult>> SendsAsync(HubixDb db, string? date, CancellationToken ct)
+    private static async Task<Results<Ok<List<DailySendDto>>, ProblemHttpResult>> SendsAsync(
+        HubixDb db, HttpResponse response, string? date, string? cursor, int? limit, CancellationToken ct)
     {
+        var take = Paging.Limit(limit, 1000, 1000);
+        var before = Paging.DecodeId(cursor);
         await using var context = db.CreateDbContext();
         var query = context.Set<DailySend>().AsNoTracking();
         if (!string.IsNullOrEmpty(date))
@@ -43,7 +57,13 @@ public static class ScheduleEndpoints
             query = query.Where(s => s.LocalDate == d);
         }
 
-        var rows = await query.OrderByDescending(s => s.Id).Take(5000).ToListAsync(ct);
+        if (before is { } b)
+        {
+            query = query.Where(s => s.Id < b);
+        }
+
+        var rows = await query.OrderByDescending(s => s.Id).Take(take + 1).ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].Id) : null);
         return TypedResults.Ok(rows.Select(s => new DailySendDto(s.Phone, s.LocalDate, s.PackId, s.State == DailySendState.Queued ? "queued" : "skipped", s.Reason, s.CreatedAt)).ToList());
     }
 

@@ -11,7 +11,8 @@ public static class UnlockEndpoints
     internal static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/unlocks").RequireAdminKey().WithTags("Unlocks");
-        api.MapGet("/", ListAsync).WithName("ListUnlocks");
+        api.MapGet("/", ListAsync).WithName("ListUnlocks").WithPaging()
+            .WithSummary("Unlocks newest first, by pack date and/or phone (limit=, default 200, max 1000); next cursor in X-Next-Cursor.");
         api.MapPost("/{id:long}/resend", ResendAsync).WithName("ResendUnlock").RequireCors(DashboardCors.Policy)
             .WithSummary("Resend the undelivered messages of a failed or partial pack.");
     }
@@ -42,8 +43,11 @@ public static class UnlockEndpoints
     };
 
     /// <summary><c>?date=YYYY-MM-DD</c> (the pack's date) and/or <c>?phone=</c>. States are brought up to date from the outbox on read.</summary>
-    private static async Task<Results<Ok<List<UnlockDto>>, ProblemHttpResult>> ListAsync(HubixDb db, string? date, string? phone, int? limit, CancellationToken ct)
+    private static async Task<Results<Ok<List<UnlockDto>>, ProblemHttpResult>> ListAsync(
+        HubixDb db, HttpResponse response, string? date, string? phone, string? cursor, int? limit, CancellationToken ct)
     {
+        var take = Paging.Limit(limit, 200, 1000);
+        var before = Paging.DecodeId(cursor);
         await using var context = db.CreateDbContext();
         var query = context.Set<UnlockRecord>().AsQueryable();
         if (!string.IsNullOrEmpty(date))
@@ -62,7 +66,13 @@ public static class UnlockEndpoints
             query = query.Where(u => u.Phone == p);
         }
 
-        var rows = await query.OrderByDescending(u => u.Id).Take(Math.Clamp(limit ?? 200, 1, 5000)).ToListAsync(ct);
+        if (before is { } b)
+        {
+            query = query.Where(u => u.Id < b);
+        }
+
+        var rows = await query.OrderByDescending(u => u.Id).Take(take + 1).ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].Id) : null);
         await UnlockTracker.RefreshAsync(context, rows, ct);
         await context.SaveChangesAsync(ct);
         return TypedResults.Ok(rows.Select(u => new UnlockDto(u.Id, u.Phone, u.PackId, u.PackDate, u.Scope, u.Sequence, StateName(u.State), u.TapKind,

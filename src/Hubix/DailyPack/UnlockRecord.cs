@@ -71,6 +71,9 @@ internal sealed class UnlockRecordConfiguration : IEntityTypeConfiguration<Unloc
         b.HasIndex(x => new { x.PackDate, x.Phone });
         // UnlockProgress's sweep of the unlocks still delivering: a seek, however many days of unlocks are kept.
         b.HasIndex(x => new { x.State, x.Id });
+        // The unlocks list (by pack date, newest first) and the timeline and daily report (one phone by tap time).
+        b.HasIndex(x => new { x.PackDate, x.Id });
+        b.HasIndex(x => new { x.Phone, x.TappedAt, x.Id });
         b.Property(x => x.Phone).HasMaxLength(20);
         b.Property(x => x.Scope).HasMaxLength(16);
         b.Property(x => x.GroupKey).HasMaxLength(200);

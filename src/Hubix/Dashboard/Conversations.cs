@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using Hubix.Advisors;
 using Hubix.Agent;
 using Hubix.Data;
@@ -38,93 +35,142 @@ public sealed class ConversationMessage
 }
 
 /// <param name="WindowOpenUntil">End of the customer-service window (24 h after the advisor's last message), or null.</param>
+/// <param name="LastAt">The advisor's last message (for <c>kind=chat</c>, the last one that was not a tap): the list's order.</param>
+/// <param name="Messages">The newest messages (at most <c>messages</c>), oldest first.</param>
+/// <param name="OlderMessagesCursor">Pass as <c>before</c> to <c>/api/webhook/conversations/{phone}/messages</c> for older ones; null when there are none.</param>
 public sealed record ConversationDto(
     string Phone, string? Name, DateTime LastAt, bool HandoffOpen, DateTime? HandoffAt, DateTime? WindowOpenUntil, bool WindowOpen,
-    IReadOnlyList<ConversationMessage> Messages);
+    IReadOnlyList<ConversationMessage> Messages, string? OlderMessagesCursor = null);
 
 /// <param name="NextCursor">Pass as <c>cursor</c> for the next (older) page; null on the last page.</param>
 public sealed record ConversationPage(IReadOnlyList<ConversationDto> Items, string? NextCursor);
 
-/// <summary>Conversations (keyset-paged), from the CRM log and the outbox, with what the agent knows about its messages.</summary>
+/// <summary>One page of a conversation's messages, oldest first.</summary>
+/// <param name="OlderCursor">Pass as <c>before</c> for the page before this one; null when this reaches the first message.</param>
+public sealed record ConversationMessages(string Phone, IReadOnlyList<ConversationMessage> Items, string? OlderCursor);
+
+/// <summary>
+/// Conversations with advisors, newest first. The list is a keyset walk of the advisors by their last message
+/// (<see cref="Advisor.LastInboundAt"/>, or <see cref="Advisor.LastChatAt"/> for chats), which the inbox keeps up to date, so a
+/// page costs the same at 100 or 100,000 advisors; each conversation carries its newest messages from the CRM log and
+/// the outbox, with a cursor for older ones. People who are not advisors are in <c>/api/unknown-senders</c>.
+/// </summary>
 public sealed class ConversationService(HubixDb db, TimeProvider time)
 {
     private static readonly string[] ConversationPurposes = ["agent", "operator", "unlock"];
-    private const int MessagesPerConversation = 50;
+    public const int MaxConversations = 100;
+    public const int DefaultMessages = 20;
+    public const int MaxMessages = 100;
+
+    // The two tables a conversation merges, in the order of a message in and the answer at the same instant.
+    private const int Inbound = 0, Outbound = 1;
 
     /// <param name="chatsOnly">Only advisors who wrote something other than a tap; ordered by their last such message.</param>
-    public async Task<ConversationPage> ListAsync(string? phone, bool? handoff, string? cursor, int limit, CancellationToken ct, bool chatsOnly = false)
+    public async Task<ConversationPage> ListAsync(
+        string? phone, bool? handoff, string? cursor, int limit, int messages, CancellationToken ct, bool chatsOnly = false)
     {
-        limit = Math.Clamp(limit, 1, 100);
+        var after = Paging.Decode(cursor, 2) is { } p ? (At: Paging.ParseTime(p[0]), Phone: p[1]) : ((DateTime At, string Phone)?)null;
         await using var context = db.CreateDbContext();
-        var inbound = context.Set<Interaction>().AsNoTracking().Where(i => i.Direction == "in" && i.Phone != null);
-        if (chatsOnly)
-        {
-            inbound = inbound.Where(i => !Interaction.TapTypes.Contains(i.Type));
-        }
-
-        var threads = inbound
-            .GroupBy(i => i.Phone!)
-            .Select(g => new { Phone = g.Key, LastAt = g.Max(i => i.At) });
+        var advisors = context.Set<Advisor>().AsNoTracking();
         if (!string.IsNullOrEmpty(phone))
         {
-            threads = threads.Where(t => t.Phone == phone);
+            advisors = advisors.Where(a => a.Phone == phone);
         }
 
         if (handoff is { } h)
         {
-            var open = await context.Set<Advisor>().AsNoTracking().Where(a => a.HandoffOpen).Select(a => a.Phone).ToListAsync(ct);
-            threads = h ? threads.Where(t => open.Contains(t.Phone)) : threads.Where(t => !open.Contains(t.Phone));
+            advisors = advisors.Where(a => a.HandoffOpen == h);
         }
 
-        if (DecodeCursor(cursor) is var (cursorAt, cursorPhone))
+        // Two copies of one seek, because each must name its own column for the planner to pick that column's index.
+        IQueryable<ThreadRow> threads;
+        if (chatsOnly)
         {
-            threads = threads.Where(t => t.LastAt < cursorAt || (t.LastAt == cursorAt && t.Phone.CompareTo(cursorPhone) < 0));
-        }
+            advisors = advisors.Where(a => a.LastChatAt != null);
+            if (after is var (at, ph))
+            {
+                advisors = advisors.Where(a => a.LastChatAt <= at && (a.LastChatAt < at || a.Phone.CompareTo(ph) < 0));
+            }
 
-        var page = await threads.OrderByDescending(t => t.LastAt).ThenByDescending(t => t.Phone).Take(limit + 1).ToListAsync(ct);
-        var more = page.Count > limit;
-        if (more)
+            threads = advisors.OrderByDescending(a => a.LastChatAt).ThenByDescending(a => a.Phone).Select(a => new ThreadRow(a, a.LastChatAt!.Value));
+        }
+        else
         {
-            page.RemoveAt(page.Count - 1);
+            advisors = advisors.Where(a => a.LastInboundAt != null);
+            if (after is var (at, ph))
+            {
+                advisors = advisors.Where(a => a.LastInboundAt <= at && (a.LastInboundAt < at || a.Phone.CompareTo(ph) < 0));
+            }
+
+            threads = advisors.OrderByDescending(a => a.LastInboundAt).ThenByDescending(a => a.Phone).Select(a => new ThreadRow(a, a.LastInboundAt!.Value));
         }
 
-        var phones = page.Select(p => p.Phone).ToList();
-        var advisors = await context.Set<Advisor>().AsNoTracking().Where(a => phones.Contains(a.Phone)).ToDictionaryAsync(a => a.Phone, StringComparer.Ordinal, ct);
+        var page = await threads.Take(limit + 1).ToListAsync(ct);
+        var more = Paging.TrimExtra(page, limit);
         var now = time.GetUtcNow().UtcDateTime;
         var items = new List<ConversationDto>(page.Count);
         var all = new List<ConversationMessage>();
-        foreach (var t in page)
+        foreach (var (a, lastAt) in page)
         {
-            var messages = await MessagesAsync(context, t.Phone, ct);
-            all.AddRange(messages);
-            advisors.TryGetValue(t.Phone, out var a);
-            var until = a?.LastInboundAt + ConversationEndpoints.Window;
-            items.Add(new ConversationDto(t.Phone, a?.Name, t.LastAt, a?.HandoffOpen ?? false, a?.HandoffAt, until, until > now, messages));
+            var (list, older) = await MessagesAsync(context, a.Phone, null, messages, ct);
+            all.AddRange(list);
+            var until = a.LastInboundAt + ConversationEndpoints.Window;
+            items.Add(new ConversationDto(a.Phone, a.Name, lastAt, a.HandoffOpen, a.HandoffAt, until, until > now, list, older));
         }
 
         await EnrichFromAgentTurnsAsync(context, all, ct);
-
         var last = page.LastOrDefault();
-        return new ConversationPage(items, more && last is not null ? EncodeCursor(last.LastAt, last.Phone) : null);
+        return new ConversationPage(items, more && last is not null ? Paging.Encode(Paging.Ticks(last.LastAt), last.Advisor.Phone) : null);
     }
 
-    private static async Task<List<ConversationMessage>> MessagesAsync(HubixDbContext context, string phone, CancellationToken ct)
+    /// <summary>Older messages of one conversation: the page before <paramref name="before"/> (a cursor from an earlier page).</summary>
+    public async Task<ConversationMessages> MessagesAsync(string phone, string? before, int limit, CancellationToken ct)
     {
-        var inbound = await context.Set<Interaction>().AsNoTracking()
-            .Where(i => i.Phone == phone && i.Direction == "in").OrderByDescending(i => i.Id).Take(MessagesPerConversation)
-            .Select(i => new ConversationMessage
-            {
-                Direction = "in", Kind = i.Type, Text = i.Text ?? i.Payload, At = i.At, WaMessageId = i.WaMessageId, ErrorCode = i.ErrorCode,
-            }).ToListAsync(ct);
-        var outbound = await Tracking.LoadAsync(context, context.Set<OutboxMessage>()
-            .Where(o => o.Recipient == phone && ConversationPurposes.Contains(o.Purpose)).OrderByDescending(o => o.Id).Take(MessagesPerConversation), ct);
-        var payloads = await Tracking.PayloadsAsync(context, outbound.Select(o => o.Id).ToList(), ct);
-        var messages = inbound.Concat(outbound.Select(o => new ConversationMessage
-        {
-            Direction = "out", Kind = o.Kind, Text = payloads.TryGetValue(o.Id, out var p) ? Tracking.Text(o.Kind, p) : null, At = o.CreatedAt,
-            WaMessageId = o.WaMessageId, OutboxId = o.Id, Purpose = o.Purpose, State = o.State, ErrorCode = o.ErrorCode,
-        })).OrderBy(m => m.At).ThenBy(m => m.Direction == "in" ? 0 : 1).ToList();
+        await using var context = db.CreateDbContext();
+        var (list, older) = await MessagesAsync(context, phone, before, limit, ct);
+        await EnrichFromAgentTurnsAsync(context, list, ct);
+        return new ConversationMessages(phone, list, older);
+    }
 
+    private sealed record ThreadRow(Advisor Advisor, DateTime LastAt);
+
+    private static async Task<(List<ConversationMessage> Items, string? OlderCursor)> MessagesAsync(
+        HubixDbContext context, string phone, string? before, int limit, CancellationToken ct)
+    {
+        var keyset = new TimeKeyset<ConversationMessage>(before, limit, "before");
+        var inbound = context.Set<Interaction>().AsNoTracking().Where(i => i.Phone == phone && i.Direction == "in");
+        if (keyset.Before(Inbound) is var (inAt, inId))
+        {
+            inbound = inbound.Where(i => i.At <= inAt && (i.At < inAt || i.Id < inId));
+        }
+
+        foreach (var m in await inbound.OrderByDescending(i => i.At).ThenByDescending(i => i.Id).Take(keyset.Fetch)
+            .Select(i => new { i.Id, i.Type, i.Text, i.Payload, i.At, i.WaMessageId, i.ErrorCode }).ToListAsync(ct))
+        {
+            keyset.Add(m.At, Inbound, m.Id, new ConversationMessage
+            {
+                Direction = "in", Kind = m.Type, Text = m.Text ?? m.Payload, At = m.At, WaMessageId = m.WaMessageId, ErrorCode = m.ErrorCode,
+            });
+        }
+
+        var outbox = context.Set<OutboxMessage>().Where(o => o.Recipient == phone && ConversationPurposes.Contains(o.Purpose));
+        if (keyset.Before(Outbound) is var (outAt, outId))
+        {
+            outbox = outbox.Where(o => o.CreatedAt <= outAt && (o.CreatedAt < outAt || o.Id < outId));
+        }
+
+        var outbound = await Tracking.LoadAsync(context, outbox.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).Take(keyset.Fetch), ct);
+        var payloads = await Tracking.PayloadsAsync(context, outbound.Select(o => o.Id).ToList(), ct);
+        foreach (var o in outbound)
+        {
+            keyset.Add(o.CreatedAt, Outbound, o.Id, new ConversationMessage
+            {
+                Direction = "out", Kind = o.Kind, Text = payloads.TryGetValue(o.Id, out var p) ? Tracking.Text(o.Kind, p) : null, At = o.CreatedAt,
+                WaMessageId = o.WaMessageId, OutboxId = o.Id, Purpose = o.Purpose, State = o.State, ErrorCode = o.ErrorCode,
+            });
+        }
+
+        var (messages, older) = keyset.Page();
         DateTime? lastIn = null;
         foreach (var m in messages)
         {
@@ -138,7 +184,7 @@ public sealed class ConversationService(HubixDb db, TimeProvider time)
             }
         }
 
-        return messages.Count > MessagesPerConversation ? messages[^MessagesPerConversation..] : messages;
+        return (messages, older);
     }
 
     /// <summary>
@@ -182,36 +228,4 @@ public sealed class ConversationService(HubixDb db, TimeProvider time)
             }
         }
     }
-
-    internal static string EncodeCursor(DateTime at, string phone)
-    {
-        var raw = at.Ticks.ToString(CultureInfo.InvariantCulture) + "|" + phone;
-        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(raw));
-    }
-
-    internal static (DateTime At, string Phone)? DecodeCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor))
-        {
-            return null;
-        }
-
-        try
-        {
-            var raw = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            var bar = raw.IndexOf('|', StringComparison.Ordinal);
-            if (bar > 0 && long.TryParse(raw.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks))
-            {
-                return (new DateTime(ticks, DateTimeKind.Utc), raw[(bar + 1)..]);
-            }
-        }
-        catch (FormatException)
-        {
-        }
-
-        throw new BadCursorException();
-    }
 }
-
-/// <summary>The cursor is not one we issued; the endpoint answers 400.</summary>
-public sealed class BadCursorException() : Exception("The cursor is not valid; start again without one.");

@@ -29,12 +29,15 @@ public static class DashboardEndpoints
         var api = app.MapGroup("/api").RequireAdminKey().RequireCors(DashboardCors.Policy).WithTags("Dashboard");
         api.MapGet("/webhook/metrics", GetMetricsAsync).WithName("GetMetrics")
             .WithSummary("Per day (in Hubix:Dashboard:TimeZone) and template: the funnel from template to pack, chats, agent, opt-outs; plus failures by Meta error code.");
-        api.MapGet("/webhook/conversations", ListConversationsAsync).WithName("ListConversations")
-            .WithSummary("Conversations, newest first, with their messages and handoff state. Keyset paging: pass nextCursor as cursor.");
-        api.MapGet("/advisors/{phone}/timeline", GetTimelineAsync).WithName("GetAdvisorTimeline")
-            .WithSummary("Everything about one advisor in time order: templates, taps, messages with their statuses, events.");
-        api.MapGet("/reports/daily", GetDailyReportAsync).WithName("GetDailyReport")
-            .WithSummary("Per advisor for one local day: template sent/delivered/read, tapped at, pack state, messages, chats. format=csv|json.");
+        api.MapGet("/webhook/conversations", ListConversationsAsync).WithName("ListConversations").WithPaging()
+            .WithSummary("Conversations with advisors, newest first, each with its newest messages (messages=, default 20, max 100) and handoff state. Keyset paging: pass nextCursor as cursor.");
+        api.MapGet("/webhook/conversations/{phone}/messages", ListConversationMessagesAsync).WithName("ListConversationMessages").WithPaging()
+            .WithSummary("Older messages of one conversation: pass a conversation's olderMessagesCursor (then each page's olderCursor) as before.");
+        api.MapGet("/advisors/{phone}/timeline", GetTimelineAsync).WithName("GetAdvisorTimeline").WithPaging()
+            .WithSummary("The newest entries (limit=, default 200, max 1000) about one advisor in time order: templates, taps, messages with their statuses, events. Pass olderCursor as before for earlier ones.");
+        api.MapGet("/reports/daily", GetDailyReport).WithName("GetDailyReport")
+            .Produces<DailyReport>(StatusCodes.Status200OK, "application/json", "text/csv").ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithSummary("Per advisor for one local day, streamed: template sent/delivered/read or why not (outcome, reason), tapped at, pack state, messages, chats. format=csv|json.");
         api.MapGet("/dashboard/daily-run", GetDailyRunAsync).WithName("GetDailyRun")
             .WithSummary("The daily run's state and the reasons for anything skipped.");
         api.MapGet("/dashboard/status", GetStatus).WithName("GetDashboardStatus")
@@ -94,28 +97,28 @@ public static class DashboardEndpoints
     }
 
     private static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversationsAsync(
-        ConversationService conversations, string? phone, bool? handoff, string? cursor, int? limit, string? kind, CancellationToken ct)
+        ConversationService conversations, string? phone, bool? handoff, string? cursor, int? limit, int? messages, string? kind, CancellationToken ct)
     {
         if (kind is not (null or "all" or "chat"))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad kind", detail: "kind is all (default) or chat (advisors who wrote more than taps).");
         }
 
-        try
-        {
-            return TypedResults.Ok(await conversations.ListAsync(phone, handoff, cursor, limit ?? 20, ct, chatsOnly: kind == "chat"));
-        }
-        catch (BadCursorException ex)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad cursor", detail: ex.Message);
-        }
+        return TypedResults.Ok(await conversations.ListAsync(phone, handoff, cursor, Paging.Limit(limit, 20, ConversationService.MaxConversations),
+            Paging.Limit(messages, ConversationService.DefaultMessages, ConversationService.MaxMessages, "messages"), ct, chatsOnly: kind == "chat"));
     }
 
-    private static async Task<Ok<AdvisorTimeline>> GetTimelineAsync(TimelineService timelines, string phone, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await timelines.GetAsync(phone, limit ?? 1000, ct));
+    private static async Task<Ok<ConversationMessages>> ListConversationMessagesAsync(
+        ConversationService conversations, string phone, string? before, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await conversations.MessagesAsync(phone, before, Paging.Limit(limit, ConversationService.DefaultMessages, ConversationService.MaxMessages), ct));
 
-    private static async Task<Results<Ok<DailyReport>, ContentHttpResult, ProblemHttpResult>> GetDailyReportAsync(
-        DailyReportService reports, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, string? format, CancellationToken ct)
+    private static async Task<Ok<AdvisorTimeline>> GetTimelineAsync(TimelineService timelines, string phone, string? before, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await timelines.GetAsync(phone, before, Paging.Limit(limit, TimelineService.DefaultEntries, TimelineService.MaxEntries), ct));
+
+    /// <summary>Streams the report: the first bytes leave after the first batch of advisors, and memory stays at one batch.</summary>
+    private static IResult GetDailyReport(
+        DailyReportService reports, IOptions<DashboardOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, TimeProvider time,
+        DateOnly? date, string? format)
     {
         if (format is not (null or "json" or "csv"))
         {
@@ -124,10 +127,21 @@ public static class DashboardEndpoints
 
         var zone = options.Value.Zone();
         var d = date ?? LocalDay.Today(time, zone);
-        var report = await reports.BuildAsync(d, zone, options.Value.TimeZone, ct);
-        return format == "csv"
-            ? TypedResults.Text(DailyReportService.ToCsv(report), "text/csv; charset=utf-8")
-            : TypedResults.Ok(report);
+        var batch = Math.Max(1, options.Value.ReportBatchSize);
+        return new StreamedResult(format == "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", (body, ct) => format == "csv"
+            ? DailyReportService.WriteCsvAsync(body, d, reports.BatchesAsync(d, zone, ct, batch), ct)
+            : DailyReportService.WriteJsonAsync(body, d, options.Value.TimeZone, reports.BatchesAsync(d, zone, ct, batch), json.Value.SerializerOptions, ct));
+    }
+
+    /// <summary>A body written as it is produced, not buffered first.</summary>
+    private sealed class StreamedResult(string contentType, Func<Stream, CancellationToken, Task> write) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.ContentType = contentType;
+            http.Response.Headers.CacheControl = "no-store";
+            return write(http.Response.Body, http.RequestAborted);
+        }
     }
 
     private static async Task<Ok<DailyRunState>> GetDailyRunAsync(DailyRunStatus status, IOptions<DashboardOptions> options, TimeProvider time, DateOnly? date, CancellationToken ct)

@@ -31,6 +31,9 @@ public sealed class DashboardOptions : IHubixOptions
     /// <summary>Events buffered per WebSocket client before it counts as too slow and is dropped.</summary>
     public int ClientBuffer { get; set; } = LiveFeed.DefaultClientBuffer;
 
+    /// <summary>Advisors the daily report reads and writes out at a time: its memory, and the wait for its first bytes.</summary>
+    public int ReportBatchSize { get; set; } = DailyReportService.BatchSize;
+
     public TimeZoneInfo Zone() =>
         TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
 

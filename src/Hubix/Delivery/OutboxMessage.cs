@@ -83,6 +83,8 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.HasIndex(x => new { x.State, x.Priority, x.NextAttemptAt });
         b.HasIndex(x => new { x.GroupKey, x.Position });
         b.HasIndex(x => new { x.Recipient, x.Id });
+        // The timeline, a conversation's messages and the daily report read one recipient's rows by time.
+        b.HasIndex(x => new { x.Recipient, x.CreatedAt, x.Id });
         b.Property(x => x.IdempotencyKey).HasMaxLength(300);
         b.Property(x => x.Recipient).HasMaxLength(64);
         b.Property(x => x.Kind).HasMaxLength(32);

@@ -52,8 +52,10 @@ internal sealed class InteractionConfiguration : IEntityTypeConfiguration<Intera
     {
         b.ToTable("Interactions");
         b.HasIndex(x => x.DedupeKey).IsUnique();
-        b.HasIndex(x => new { x.Phone, x.Id });
-        b.HasIndex(x => new { x.Type, x.Id });
+        // Readers page the log by (At, Id): per advisor (timeline, conversation, daily report), per type, or all of it.
+        b.HasIndex(x => new { x.Phone, x.At, x.Id });
+        b.HasIndex(x => new { x.Type, x.At, x.Id });
+        b.HasIndex(x => new { x.At, x.Id });
         b.HasIndex(x => x.WaMessageId);
         // Delivery reconciliation finds statuses by our callback data (the outbox id).
         b.HasIndex(x => x.Context);

@@ -20,8 +20,10 @@ public static class WebhookEndpoints
         app.MapPost("/webhook", ReceiveAsync).WithName("WebhookReceive").ExcludeFromDescription();
 
         var api = app.MapGroup("/api").RequireAdminKey().WithTags("CRM log");
-        api.MapGet("/interactions", ListInteractionsAsync).WithName("ListInteractions");
-        api.MapGet("/dead-letters", ListDeadLettersAsync).WithName("ListDeadLetters");
+        api.MapGet("/interactions", ListInteractionsAsync).WithName("ListInteractions").WithPaging()
+            .WithSummary("The CRM log newest first (by Meta's time, then id); filters phone, type, since. Keyset paging: pass nextCursor as cursor.");
+        api.MapGet("/dead-letters", ListDeadLettersAsync).WithName("ListDeadLetters").WithPaging()
+            .WithSummary("Dead letters newest first; the next page's cursor is in the X-Next-Cursor header.");
     }
 
     /// <summary>The GET handshake: echo the challenge when the token matches.</summary>
@@ -116,11 +118,20 @@ public static class WebhookEndpoints
         long Id, DateTime At, string? Phone, string? UserId, string Direction, string Type, string? Payload, string? Text,
         string? WaMessageId, string? Context, int? ErrorCode, string? ErrorDetails);
 
-    public sealed record InteractionList(IReadOnlyList<InteractionDto> Items);
+    /// <param name="NextCursor">Pass as <c>cursor</c> for the next (older) page; null on the last page.</param>
+    public sealed record InteractionList(IReadOnlyList<InteractionDto> Items, string? NextCursor = null);
 
+    public const int MaxInteractions = 1000;
+
+    /// <summary>
+    /// Newest first by (At, Id), a walk of the (Phone, At, Id), (Type, At, Id) or (At, Id) index from the cursor: the log
+    /// holds weeks of millions of rows a day, and every page costs the same.
+    /// </summary>
     private static async Task<Ok<InteractionList>> ListInteractionsAsync(
-        HubixDb db, string? phone, string? type, DateTime? since, int? limit, CancellationToken ct)
+        HubixDb db, string? phone, string? type, DateTime? since, string? cursor, int? limit, CancellationToken ct)
     {
+        var take = Paging.Limit(limit, 100, MaxInteractions);
+        var after = Paging.DecodeTimeId(cursor);
         await using var context = db.CreateDbContext();
         var query = context.Set<Interaction>().AsNoTracking();
         if (!string.IsNullOrEmpty(phone))
@@ -139,18 +150,34 @@ public static class WebhookEndpoints
             query = query.Where(i => i.At >= utc);
         }
 
-        var items = await query.OrderByDescending(i => i.Id).Take(Math.Clamp(limit ?? 100, 1, 1000))
+        if (after is var (at, id))
+        {
+            query = query.Where(i => i.At <= at && (i.At < at || i.Id < id));
+        }
+
+        var items = await query.OrderByDescending(i => i.At).ThenByDescending(i => i.Id).Take(take + 1)
             .Select(i => new InteractionDto(i.Id, i.At, i.Phone, i.UserId, i.Direction, i.Type, i.Payload, i.Text, i.WaMessageId, i.Context, i.ErrorCode, i.ErrorDetails))
             .ToListAsync(ct);
-        return TypedResults.Ok(new InteractionList(items));
+        var more = Paging.TrimExtra(items, take);
+        return TypedResults.Ok(new InteractionList(items, more ? Paging.Encode(items[^1].At, items[^1].Id) : null));
     }
 
     public sealed record DeadLetterDto(long Id, DateTime At, string Source, string Reason, string Body, long? InboxEventId);
 
-    private static async Task<Ok<List<DeadLetterDto>>> ListDeadLettersAsync(HubixDb db, int? limit, CancellationToken ct)
+    /// <summary>Newest first by id; <c>cursor</c> from the <see cref="Paging.NextCursorHeader"/> header of the previous page.</summary>
+    private static async Task<Ok<List<DeadLetterDto>>> ListDeadLettersAsync(HubixDb db, HttpResponse response, string? cursor, int? limit, CancellationToken ct)
     {
+        var take = Paging.Limit(limit, 100, 1000);
+        var before = Paging.DecodeId(cursor);
         await using var context = db.CreateDbContext();
-        var rows = await context.Set<DeadLetter>().AsNoTracking().OrderByDescending(d => d.Id).Take(Math.Clamp(limit ?? 100, 1, 1000)).ToListAsync(ct);
+        var query = context.Set<DeadLetter>().AsNoTracking();
+        if (before is { } b)
+        {
+            query = query.Where(d => d.Id < b);
+        }
+
+        var rows = await query.OrderByDescending(d => d.Id).Take(take + 1).ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].Id) : null);
         return TypedResults.Ok(rows.Select(d => new DeadLetterDto(d.Id, d.At, d.Source, d.Reason, Encoding.UTF8.GetString(d.Body), d.InboxEventId)).ToList());
     }
 }

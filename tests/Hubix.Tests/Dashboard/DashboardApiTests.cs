@@ -85,13 +85,14 @@ public class DashboardApiTests
         var lines = (await response.Content.ReadAsStringAsync(Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(string.Join(',', DailyReportService.CsvColumns), lines[0]);
         Assert.Equal(
-            "date,phone,name,template,template_sent_at,template_delivered_at,template_read_at,template_error_code,tapped_at,pack_state,messages_sent,messages_delivered,messages_read,messages_failed,chats",
+            "date,phone,name,template,template_sent_at,template_delivered_at,template_read_at,template_error_code,tapped_at,pack_state,messages_sent,messages_delivered,messages_read,messages_failed,chats,outcome,reason",
             lines[0]);
         Assert.Equal(5, lines.Length);
-        Assert.Equal("2026-03-10,919800000001,Asha,daily_pack_v2,2026-03-09T23:31:00Z,2026-03-09T23:31:00Z,2026-03-09T23:40:00Z,,2026-03-10T00:00:00Z,delivered,2,2,0,0,0", lines[1]);
-        Assert.EndsWith(",2026-03-10T01:00:00Z,partial,1,1,0,1,0", lines[2], StringComparison.Ordinal);
-        Assert.EndsWith(",,,none,1,1,0,0,2", lines[3], StringComparison.Ordinal);
+        Assert.Equal("2026-03-10,919800000001,Asha,daily_pack_v2,2026-03-09T23:31:00Z,2026-03-09T23:31:00Z,2026-03-09T23:40:00Z,,2026-03-10T00:00:00Z,delivered,2,2,0,0,0,read,", lines[1]);
+        Assert.EndsWith(",2026-03-10T01:00:00Z,partial,1,1,0,1,0,delivered,", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith(",,,none,1,1,0,0,2,delivered,", lines[3], StringComparison.Ordinal);
         Assert.Contains(",131026,", lines[4], StringComparison.Ordinal);
+        Assert.EndsWith(",failed,error_131026", lines[4], StringComparison.Ordinal);
 
         var json = (await host.Admin.GetFromJsonAsync<DailyReport>("/api/reports/daily?date=2026-03-10", Web, Ct))!;
         Assert.Equal(4, json.Rows.Count);
@@ -111,7 +112,9 @@ public class DashboardApiTests
             for (var i = 0; i < minutes.Length; i++)
             {
                 var phone = "91980000010" + i;
-                ctx.Add(new Advisor { Phone = phone, Name = "N" + i, HandoffOpen = i == 3, CreatedAt = at, UpdatedAt = at, LastInboundAt = at });
+                // The inbox keeps these two (AdvisorInboxHandler); the list is ordered by them, not by the log.
+                var last = at.AddMinutes(minutes[i]);
+                ctx.Add(new Advisor { Phone = phone, Name = "N" + i, HandoffOpen = i == 3, CreatedAt = at, UpdatedAt = at, LastInboundAt = last, LastChatAt = last });
                 DashboardScenario.Log(ctx, "in", "text", phone, at.AddMinutes(minutes[i] - 10), "c" + i + "a", text: "hello");
                 DashboardScenario.Log(ctx, "in", "text", phone, at.AddMinutes(minutes[i]), "c" + i + "b", text: "latest " + i);
             }
@@ -152,7 +155,9 @@ public class DashboardApiTests
 
         await using (var ctx = host.Db.CreateDbContext())
         {
-            DashboardScenario.Log(ctx, "in", "button", "919800000999", new DateTime(2026, 3, 10, 2, 0, 0, DateTimeKind.Utc), "tap-only", payload: "unlock");
+            var tapAt = new DateTime(2026, 3, 10, 2, 0, 0, DateTimeKind.Utc);
+            ctx.Add(new Advisor { Phone = "919800000999", CreatedAt = tapAt, UpdatedAt = tapAt, LastInboundAt = tapAt });
+            DashboardScenario.Log(ctx, "in", "button", "919800000999", tapAt, "tap-only", payload: "unlock");
             await ctx.SaveChangesAsync(Ct);
         }
 

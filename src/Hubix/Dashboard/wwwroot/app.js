@@ -3,7 +3,7 @@
 // bearer header, and in the WebSocket URL only because browsers cannot set headers on a WebSocket.
 const KEY = 'hubix.adminKey';
 const $ = (id) => document.getElementById(id);
-const state = { zone: 'UTC', today: null, socket: null, retry: 0, convCursor: null, timers: {} };
+const state = { zone: 'UTC', today: null, socket: null, retry: 0, convCursor: null, convSeq: 0, timelineCursor: null, timers: {} };
 
 function key() { return sessionStorage.getItem(KEY); }
 
@@ -175,7 +175,11 @@ async function loadConversations(reset) {
   if ($('conv-handoff').checked) { q.set('handoff', 'true'); }
   if (!$('conv-taps').checked) { q.set('kind', 'chat'); }
   if (!reset && state.convCursor) { q.set('cursor', state.convCursor); }
+  // Live events start reloads while others are in flight; only the latest may draw, or a slow, older answer would
+  // replace a newer one (e.g. hide a reply just sent).
+  const seq = ++state.convSeq;
   const page = await api('/api/webhook/conversations?' + q);
+  if (seq !== state.convSeq) { return; }
   const box = $('conversations');
   if (reset) { box.replaceChildren(); }
   for (const c of page.items) {
@@ -187,6 +191,16 @@ async function loadConversations(reset) {
   if (reset && page.items.length === 0) { box.appendChild(el('p', 'No conversations yet.', 'muted')); }
   state.convCursor = page.nextCursor;
   $('conv-more').hidden = !page.nextCursor;
+}
+
+function messageItem(m) {
+  const li = el('li', m.text ?? '[' + m.kind + ']', m.direction);
+  const meta = [fmtTime(m.at), m.direction === 'out' ? m.purpose : m.kind, m.state, m.intent ? 'intent ' + m.intent : null,
+    m.latencyMs !== null && m.latencyMs !== undefined ? (m.latencyMs / 1000).toFixed(1) + ' s' : null,
+    m.errorCode ? 'error ' + m.errorCode : null].filter(Boolean).join(' · ');
+  li.appendChild(el('span', meta, 'meta'));
+  if (m.sources && m.sources.length) { li.appendChild(el('span', 'sources: ' + m.sources.join(', '), 'meta')); }
+  return li;
 }
 
 function renderConversation(c) {
@@ -202,15 +216,18 @@ function renderConversation(c) {
     await loadConversations(true);
   });
   const list = node.querySelector('.messages');
-  for (const m of c.messages) {
-    const li = el('li', m.text ?? '[' + m.kind + ']', m.direction);
-    const meta = [fmtTime(m.at), m.direction === 'out' ? m.purpose : m.kind, m.state, m.intent ? 'intent ' + m.intent : null,
-      m.latencyMs !== null && m.latencyMs !== undefined ? (m.latencyMs / 1000).toFixed(1) + ' s' : null,
-      m.errorCode ? 'error ' + m.errorCode : null].filter(Boolean).join(' · ');
-    li.appendChild(el('span', meta, 'meta'));
-    if (m.sources && m.sources.length) { li.appendChild(el('span', 'sources: ' + m.sources.join(', '), 'meta')); }
-    list.appendChild(li);
-  }
+  for (const m of c.messages) { list.appendChild(messageItem(m)); }
+  // A conversation comes with its newest messages; older ones are fetched a page at a time, on request.
+  const older = node.querySelector('.older');
+  let before = c.olderMessagesCursor;
+  older.hidden = !before;
+  older.addEventListener('click', async () => {
+    const q = new URLSearchParams({ before, limit: '20' });
+    const page = await api('/api/webhook/conversations/' + encodeURIComponent(c.phone) + '/messages?' + q);
+    list.prepend(...page.items.map(messageItem));
+    before = page.olderCursor;
+    older.hidden = !before;
+  });
   const form = node.querySelector('.reply');
   const text = form.querySelector('textarea');
   const button = form.querySelector('button');
@@ -249,22 +266,32 @@ $('conv-taps').addEventListener('change', () => loadConversations(true));
 $('conv-more').addEventListener('click', () => loadConversations(false));
 
 // ---------- advisor timeline ----------
-$('advisor-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
+// Newest first; each page is the entries before the oldest one shown (olderCursor), appended below.
+async function loadTimeline(reset) {
   const phone = $('advisor-phone').value.replace(/[^0-9]/g, '');
   if (!phone) { return; }
-  const t = await api('/api/advisors/' + encodeURIComponent(phone) + '/timeline');
+  const q = new URLSearchParams({ limit: '200' });
+  if (!reset && state.timelineCursor) { q.set('before', state.timelineCursor); }
+  const t = await api('/api/advisors/' + encodeURIComponent(phone) + '/timeline?' + q);
   $('advisor-summary').textContent = t.known
     ? (t.name || t.phone) + ' · ' + t.status + ' · last message ' + (fmtTime(t.lastInboundAt) || 'never') + (t.handoffOpen ? ' · handoff open' : '')
     : 'No advisor with this phone; showing what the log has.';
   const body = $('timeline').tBodies[0];
-  body.replaceChildren();
+  if (reset) { body.replaceChildren(); }
   for (const x of t.entries.slice().reverse()) {
     const tr = el('tr');
     tr.append(el('td', fmtTime(x.at)), el('td', x.kind), el('td', x.summary ?? ''), el('td', (x.state ?? '') + (x.errorCode ? ' (' + x.errorCode + ')' : '')));
     body.appendChild(tr);
   }
+  state.timelineCursor = t.olderCursor;
+  $('timeline-more').hidden = !t.olderCursor;
+}
+
+$('advisor-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  loadTimeline(true);
 });
+$('timeline-more').addEventListener('click', () => loadTimeline(false));
 
 // ---------- live feed ----------
 function connect() {

@@ -51,6 +51,9 @@ namespace Hubix.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<DateTime?>("LastChatAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime?>("LastInboundAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -83,6 +86,10 @@ namespace Hubix.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.HasIndex("UserId");
+
+                    b.HasIndex("LastChatAt", "Phone");
+
+                    b.HasIndex("LastInboundAt", "Phone");
 
                     b.ToTable("Advisors", (string)null);
                 });
@@ -121,6 +128,8 @@ namespace Hubix.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("AdvisorId", "Id");
+
+                    b.HasIndex("Phone", "At", "Id");
 
                     b.ToTable("ConsentEvents", (string)null);
                 });
@@ -163,6 +172,8 @@ namespace Hubix.Data.Migrations.Postgres
 
                     b.HasIndex("Phone")
                         .IsUnique();
+
+                    b.HasIndex("LastSeenAt", "Id");
 
                     b.ToTable("UnknownSenders", (string)null);
                 });
@@ -262,6 +273,8 @@ namespace Hubix.Data.Migrations.Postgres
                     b.HasIndex("Phone", "Id");
 
                     b.HasIndex("State", "Id");
+
+                    b.HasIndex("Phone", "At", "Id");
 
                     b.ToTable("ConversationTurns", (string)null);
                 });
@@ -484,7 +497,11 @@ namespace Hubix.Data.Migrations.Postgres
                     b.HasIndex("AdvisorId", "LocalDate")
                         .IsUnique();
 
+                    b.HasIndex("LocalDate", "Id");
+
                     b.HasIndex("LocalDate", "State");
+
+                    b.HasIndex("Phone", "CreatedAt", "Id");
 
                     b.ToTable("DailySends", (string)null);
                 });
@@ -578,9 +595,13 @@ namespace Hubix.Data.Migrations.Postgres
                     b.HasIndex("TapMessageId")
                         .IsUnique();
 
+                    b.HasIndex("PackDate", "Id");
+
                     b.HasIndex("PackDate", "Phone");
 
                     b.HasIndex("State", "Id");
+
+                    b.HasIndex("Phone", "TappedAt", "Id");
 
                     b.HasIndex("AdvisorId", "PackId", "Scope", "LocalDate", "Sequence")
                         .IsUnique();
@@ -778,6 +799,8 @@ namespace Hubix.Data.Migrations.Postgres
                     b.HasIndex("GroupKey", "Position");
 
                     b.HasIndex("Recipient", "Id");
+
+                    b.HasIndex("Recipient", "CreatedAt", "Id");
 
                     b.HasIndex("State", "Priority", "NextAttemptAt");
 
@@ -979,9 +1002,11 @@ namespace Hubix.Data.Migrations.Postgres
 
                     b.HasIndex("WaMessageId");
 
-                    b.HasIndex("Phone", "Id");
+                    b.HasIndex("At", "Id");
 
-                    b.HasIndex("Type", "Id");
+                    b.HasIndex("Phone", "At", "Id");
+
+                    b.HasIndex("Type", "At", "Id");
 
                     b.ToTable("Interactions", (string)null);
                 });

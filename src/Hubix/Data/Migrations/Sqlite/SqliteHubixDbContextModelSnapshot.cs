@@ -44,6 +44,9 @@ namespace Hubix.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("LastChatAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("LastInboundAt")
                         .HasColumnType("TEXT");
 
@@ -76,6 +79,10 @@ namespace Hubix.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("UserId");
+
+                    b.HasIndex("LastChatAt", "Phone");
+
+                    b.HasIndex("LastInboundAt", "Phone");
 
                     b.ToTable("Advisors", (string)null);
                 });
@@ -112,6 +119,8 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("AdvisorId", "Id");
+
+                    b.HasIndex("Phone", "At", "Id");
 
                     b.ToTable("ConsentEvents", (string)null);
                 });
@@ -152,6 +161,8 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasIndex("Phone")
                         .IsUnique();
+
+                    b.HasIndex("LastSeenAt", "Id");
 
                     b.ToTable("UnknownSenders", (string)null);
                 });
@@ -249,6 +260,8 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasIndex("Phone", "Id");
 
                     b.HasIndex("State", "Id");
+
+                    b.HasIndex("Phone", "At", "Id");
 
                     b.ToTable("ConversationTurns", (string)null);
                 });
@@ -461,7 +474,11 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasIndex("AdvisorId", "LocalDate")
                         .IsUnique();
 
+                    b.HasIndex("LocalDate", "Id");
+
                     b.HasIndex("LocalDate", "State");
+
+                    b.HasIndex("Phone", "CreatedAt", "Id");
 
                     b.ToTable("DailySends", (string)null);
                 });
@@ -553,9 +570,13 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasIndex("TapMessageId")
                         .IsUnique();
 
+                    b.HasIndex("PackDate", "Id");
+
                     b.HasIndex("PackDate", "Phone");
 
                     b.HasIndex("State", "Id");
+
+                    b.HasIndex("Phone", "TappedAt", "Id");
 
                     b.HasIndex("AdvisorId", "PackId", "Scope", "LocalDate", "Sequence")
                         .IsUnique();
@@ -750,6 +771,8 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasIndex("Recipient", "Id");
 
+                    b.HasIndex("Recipient", "CreatedAt", "Id");
+
                     b.HasIndex("State", "Priority", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
@@ -942,9 +965,11 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.HasIndex("WaMessageId");
 
-                    b.HasIndex("Phone", "Id");
+                    b.HasIndex("At", "Id");
 
-                    b.HasIndex("Type", "Id");
+                    b.HasIndex("Phone", "At", "Id");
+
+                    b.HasIndex("Type", "At", "Id");
 
                     b.ToTable("Interactions", (string)null);
                 });
