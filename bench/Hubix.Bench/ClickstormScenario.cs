@@ -51,36 +51,7 @@ public sealed class ClickstormScenario(Options options)
 
         // 4. Latencies, from the bench's tap time to hubix's accept/delivered time (same clock), and hubix's own share:
         //    from storing the tap's webhook to the first item accepted (what is left is the webhook's wait at the sandbox).
-        var received = await stack.FirstInboundReceivedAsync(ct);
-        var hubixShare = new List<double>();
-        var firstAccepted = new List<double>();
-        var delivered = new List<double>();
-        foreach (var g in packRows.GroupBy(r => r.Recipient.TrimStart('+')))
-        {
-            if (!taps.TryGetValue(g.Key, out var tap) || tap.Id is null)
-            {
-                continue;
-            }
-
-            var first = g.Where(r => r.AcceptedAt is not null).Select(r => r.AcceptedAt!.Value).DefaultIfEmpty().Min();
-            if (first != default)
-            {
-                firstAccepted.Add((first - tap.At).TotalMilliseconds);
-                if (received.TryGetValue(g.Key, out var stored))
-                {
-                    hubixShare.Add((first - stored).TotalMilliseconds);
-                }
-            }
-
-            if (g.Count() >= Stack.PackItems && g.All(r => r.DeliveredAt is not null || r.ReadAt is not null))
-            {
-                delivered.Add((g.Max(r => r.DeliveredAt ?? r.ReadAt!.Value) - tap.At).TotalMilliseconds);
-            }
-        }
-
-        firstAccepted.Sort();
-        delivered.Sort();
-        hubixShare.Sort();
+        var (firstAccepted, delivered, hubixShare) = Storm.Latencies(taps, packRows, await stack.FirstInboundReceivedAsync(ct));
 
         // 5. What the phones saw.
         var phoneCheck = await Storm.CheckPhonesAsync(stack, taps.Where(t => t.Value.Id is not null).Select(t => t.Key).ToList(), ct);
@@ -152,6 +123,45 @@ public static class Storm
         });
         await Task.WhenAll(tasks);
         return result;
+    }
+
+    /// <summary>
+    /// Per tapped phone, sorted: tap → first pack item accepted, tap → whole pack delivered (bench clock vs hubix's, same
+    /// machine), and hubix's own share: from storing the tap's webhook to the first item accepted.
+    /// </summary>
+    public static (List<double> FirstAccepted, List<double> Delivered, List<double> HubixShare) Latencies(
+        IReadOnlyDictionary<string, Tap> taps, IEnumerable<OutboxRow> packRows, IReadOnlyDictionary<string, DateTime> received)
+    {
+        var hubixShare = new List<double>();
+        var firstAccepted = new List<double>();
+        var delivered = new List<double>();
+        foreach (var g in packRows.Where(r => r.GroupKey is not null).GroupBy(r => r.Recipient.TrimStart('+')))
+        {
+            if (!taps.TryGetValue(g.Key, out var tap) || tap.Id is null)
+            {
+                continue;
+            }
+
+            var first = g.Where(r => r.AcceptedAt is not null).Select(r => r.AcceptedAt!.Value).DefaultIfEmpty().Min();
+            if (first != default)
+            {
+                firstAccepted.Add((first - tap.At).TotalMilliseconds);
+                if (received.TryGetValue(g.Key, out var stored))
+                {
+                    hubixShare.Add((first - stored).TotalMilliseconds);
+                }
+            }
+
+            if (g.Count() >= Stack.PackItems && g.All(r => r.DeliveredAt is not null || r.ReadAt is not null))
+            {
+                delivered.Add((g.Max(r => r.DeliveredAt ?? r.ReadAt!.Value) - tap.At).TotalMilliseconds);
+            }
+        }
+
+        firstAccepted.Sort();
+        delivered.Sort();
+        hubixShare.Sort();
+        return (firstAccepted, delivered, hubixShare);
     }
 
     public sealed record PhoneCheck(int Good, int MissingItems, int DuplicateItems, int OutOfOrder, int PacksMissingItems);
