@@ -31,7 +31,7 @@ public sealed class DayScenario(Options options)
         var window = options.TapMinutes * 60;
         var generate = options.DbPath is null && options.Connection is null ? advisors * (double)historyDays / 8000 : 60;
         var bound = TimeSpan.FromSeconds(options.Timeout ??
-            (int)(generate + advisors / options.Mps * 3 + window + tapCount * (Stack.PackItems + 1) / options.Mps * 3 + 900));
+            (int)(generate + advisors / options.Mps * 10 + window + tapCount * (Stack.PackItems + 1) / options.Mps * 4 + 900));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
         cts.CancelAfter(bound);
         var ct = cts.Token;
@@ -129,7 +129,7 @@ public sealed class DayScenario(Options options)
         Console.WriteLine($"day: send queued {Fmt.N(queued)} templates in {enqueueSeconds:0.0} s");
         var accepted0 = Stack.Get(await stack.SandboxStatsAsync(ct), "accepted");
         var allAccepted = await Stack.UntilAsync(async () =>
-            Stack.Get(await stack.SandboxStatsAsync(ct), "accepted") - accepted0 >= queued * 0.999, TimeSpan.FromSeconds(queued / options.Mps * 3 + 120), ct, pollMs: 250);
+            Stack.Get(await stack.SandboxStatsAsync(ct), "accepted") - accepted0 >= queued, TimeSpan.FromSeconds(queued / options.Mps * 10 + 120), ct, pollMs: 250);
         var templates = (await stack.OutboxAsync(ct, live)).Where(r => r.Purpose == "daily" && r.WaMessageId is not null).ToList();
         var times = templates.Where(r => r.AcceptedAt is not null).Select(r => r.AcceptedAt!.Value).Order().ToList();
         var span = times.Count > 1 ? (times[^1] - times[0]).TotalSeconds : double.NaN;
