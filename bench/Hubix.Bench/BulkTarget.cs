@@ -21,7 +21,29 @@ public abstract class BulkTarget : IAsyncDisposable
     public abstract Task<List<(string Name, bool Required)>> ColumnsAsync(string table, CancellationToken ct);
 
     /// <summary>Drops the secondary indexes of the tables; returns their DDL for <see cref="FinishAsync"/>.</summary>
-    public abstract Task<List<string>> DropIndexesAsync(IReadOnlyList<string> tables, CancellationToken ct);
+    public async Task<List<string>> DropIndexesAsync(IReadOnlyList<string> tables, CancellationToken ct)
+    {
+        var ddl = await IndexesAsync(tables, ct);
+        foreach (var (name, _) in ddl)
+        {
+            await ExecAsync($"DROP INDEX \"{name}\"", ct);
+        }
+
+        return ddl.Select(d => d.Sql).ToList();
+    }
+
+    /// <summary>The secondary indexes of the tables (none that backs a constraint): name and DDL.</summary>
+    protected abstract Task<List<(string Name, string Sql)>> IndexesAsync(IReadOnlyList<string> tables, CancellationToken ct);
+
+    protected abstract Task ExecAsync(string sql, CancellationToken ct);
+
+    protected async Task CreateIndexesAsync(IReadOnlyList<string> ddl, CancellationToken ct)
+    {
+        foreach (var sql in ddl)
+        {
+            await ExecAsync(sql, ct);
+        }
+    }
 
     public abstract BulkTable Table(string table, IReadOnlyList<string> columns);
 
@@ -131,7 +153,7 @@ internal sealed class SqliteTarget(string connectionString) : BulkTarget
         _tx = _conn.BeginTransaction();
     }
 
-    private async Task ExecAsync(string sql, CancellationToken ct)
+    protected override async Task ExecAsync(string sql, CancellationToken ct)
     {
         await using var cmd = _conn.CreateCommand();
         cmd.CommandText = sql;
@@ -156,34 +178,19 @@ internal sealed class SqliteTarget(string connectionString) : BulkTarget
         return list;
     }
 
-    public override async Task<List<string>> DropIndexesAsync(IReadOnlyList<string> tables, CancellationToken ct)
+    protected override async Task<List<(string Name, string Sql)>> IndexesAsync(IReadOnlyList<string> tables, CancellationToken ct)
     {
         var ddl = new List<(string Name, string Sql)>();
-        await using (var cmd = _conn.CreateCommand())
+        await using var cmd = _conn.CreateCommand();
+        cmd.Transaction = _tx;
+        cmd.CommandText = $"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({string.Join(',', tables.Select(t => $"'{t}'"))})";
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
         {
-            cmd.Transaction = _tx;
-            cmd.CommandText = $"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({string.Join(',', tables.Select(t => $"'{t}'"))})";
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                ddl.Add((r.GetString(0), r.GetString(1)));
-            }
+            ddl.Add((r.GetString(0), r.GetString(1)));
         }
 
-        foreach (var (name, _) in ddl)
-        {
-            await ExecAsync($"DROP INDEX \"{name}\"", ct);
-        }
-
-        return ddl.Select(d => d.Sql).ToList();
-    }
-
-    private async Task CreateIndexesAsync(IReadOnlyList<string> ddl, CancellationToken ct)
-    {
-        foreach (var sql in ddl)
-        {
-            await ExecAsync(sql, ct);
-        }
+        return ddl;
     }
 
     public override BulkTable Table(string table, IReadOnlyList<string> columns)
@@ -280,7 +287,7 @@ internal sealed class PostgresTarget(string connectionString) : BulkTarget
 
     public override Task OpenAsync(CancellationToken ct) => _conn.OpenAsync(ct);
 
-    private async Task ExecAsync(string sql, CancellationToken ct)
+    protected override async Task ExecAsync(string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, _conn) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(ct);
@@ -301,37 +308,20 @@ internal sealed class PostgresTarget(string connectionString) : BulkTarget
         return list;
     }
 
-    public override async Task<List<string>> DropIndexesAsync(IReadOnlyList<string> tables, CancellationToken ct)
+    protected override async Task<List<(string Name, string Sql)>> IndexesAsync(IReadOnlyList<string> tables, CancellationToken ct)
     {
-        // Indexes that back no constraint (the primary keys stay).
         var ddl = new List<(string Name, string Sql)>();
-        await using (var cmd = new NpgsqlCommand(
+        await using var cmd = new NpgsqlCommand(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = ANY(@t) " +
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", _conn))
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", _conn);
+        cmd.Parameters.AddWithValue("t", tables.ToArray());
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
         {
-            cmd.Parameters.AddWithValue("t", tables.ToArray());
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                ddl.Add((r.GetString(0), r.GetString(1)));
-            }
+            ddl.Add((r.GetString(0), r.GetString(1)));
         }
 
-        foreach (var (name, _) in ddl)
-        {
-            await ExecAsync($"DROP INDEX \"{name}\"", ct);
-        }
-
-        return ddl.Select(d => d.Sql).ToList();
-    }
-
-    private async Task CreateIndexesAsync(IReadOnlyList<string> ddl, CancellationToken ct)
-    {
-        await ExecAsync("SET maintenance_work_mem = '512MB'", ct);
-        foreach (var sql in ddl)
-        {
-            await ExecAsync(sql, ct);
-        }
+        return ddl;
     }
 
     public override BulkTable Table(string table, IReadOnlyList<string> columns)
@@ -350,6 +340,7 @@ internal sealed class PostgresTarget(string connectionString) : BulkTarget
             t.Close();
         }
 
+        await ExecAsync("SET maintenance_work_mem = '512MB'", ct);
         await CreateIndexesAsync(indexes, ct);
         foreach (var table in tables)
         {

@@ -93,19 +93,10 @@ public static class Storm
         Stack stack, IReadOnlyDictionary<string, string> templates, double windowSeconds, int seed, CancellationToken ct)
     {
         var rnd = new Random(seed);
-        var plan = templates.Select(t => (Phone: t.Key, Message: t.Value, Offset: TimeSpan.FromSeconds(rnd.NextDouble() * windowSeconds))).OrderBy(p => p.Offset).ToList();
+        var plan = templates.Select(t => (Item: (Phone: t.Key, Message: t.Value), Offset: TimeSpan.FromSeconds(rnd.NextDouble() * windowSeconds))).ToList();
         var result = new ConcurrentDictionary<string, Tap>(StringComparer.Ordinal);
-        var start = DateTime.UtcNow;
-        using var gate = new SemaphoreSlim(64);
-        var tasks = plan.Select(async p =>
+        await SpreadAsync(plan, 64, async p =>
         {
-            var wait = start + p.Offset - DateTime.UtcNow;
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, ct);
-            }
-
-            await gate.WaitAsync(ct);
             try
             {
                 var at = DateTime.UtcNow;
@@ -116,13 +107,33 @@ public static class Storm
             {
                 result[p.Phone] = new Tap(DateTime.UtcNow, null, 0);
             }
+        }, ct);
+        return result;
+    }
+
+    /// <summary>Runs the action for each item at its offset from now, at most <paramref name="concurrency"/> at a time.</summary>
+    public static async Task SpreadAsync<T>(IReadOnlyList<(T Item, TimeSpan Offset)> plan, int concurrency, Func<T, Task> action, CancellationToken ct)
+    {
+        var start = DateTime.UtcNow;
+        using var gate = new SemaphoreSlim(concurrency);
+        await Task.WhenAll(plan.OrderBy(p => p.Offset).Select(async p =>
+        {
+            var wait = start + p.Offset - DateTime.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, ct);
+            }
+
+            await gate.WaitAsync(ct);
+            try
+            {
+                await action(p.Item);
+            }
             finally
             {
                 gate.Release();
             }
-        });
-        await Task.WhenAll(tasks);
-        return result;
+        }));
     }
 
     /// <summary>

@@ -77,7 +77,7 @@ public sealed class DayScenario(Options options)
 
         var api = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 4 })
         {
-            BaseAddress = stack.Hubix.BaseAddress, Timeout = TimeSpan.FromMinutes(5),
+            BaseAddress = stack.Hubix.BaseAddress, Timeout = TimeSpan.FromMinutes(20),
         };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BenchSecrets.AdminKey);
         using var _ = api;
@@ -129,7 +129,7 @@ public sealed class DayScenario(Options options)
         Console.WriteLine($"day: send queued {Fmt.N(queued)} templates in {enqueueSeconds:0.0} s");
         var accepted0 = Stack.Get(await stack.SandboxStatsAsync(ct), "accepted");
         var allAccepted = await Stack.UntilAsync(async () =>
-            Stack.Get(await stack.SandboxStatsAsync(ct), "accepted") - accepted0 >= queued, TimeSpan.FromSeconds(queued / options.Mps * 10 + 120), ct, pollMs: 250);
+            Stack.Get(await stack.SandboxStatsAsync(ct), "accepted") - accepted0 >= queued, TimeSpan.FromSeconds(queued / options.Mps * 3 + 120), ct, pollMs: 250);
         var templates = (await stack.OutboxAsync(ct, live)).Where(r => r.Purpose == "daily" && r.WaMessageId is not null).ToList();
         var times = templates.Where(r => r.AcceptedAt is not null).Select(r => r.AcceptedAt!.Value).Order().ToList();
         var span = times.Count > 1 ? (times[^1] - times[0]).TotalSeconds : double.NaN;
@@ -218,19 +218,10 @@ public sealed class DayScenario(Options options)
     private static async Task<int> ChatAsync(Stack stack, IReadOnlyList<string> phones, double windowSeconds, int seed, CancellationToken ct)
     {
         var rnd = new Random(seed + 1);
-        var plan = phones.Select(p => (Phone: p, Offset: TimeSpan.FromSeconds(rnd.NextDouble() * windowSeconds), Text: Questions[rnd.Next(Questions.Length)])).ToList();
-        var start = DateTime.UtcNow;
+        var plan = phones.Select(p => (Item: (Phone: p, Text: Questions[rnd.Next(Questions.Length)]), Offset: TimeSpan.FromSeconds(rnd.NextDouble() * windowSeconds))).ToList();
         var ok = 0;
-        using var gate = new SemaphoreSlim(16);
-        await Task.WhenAll(plan.Select(async p =>
+        await Storm.SpreadAsync(plan, 16, async p =>
         {
-            var wait = start + p.Offset - DateTime.UtcNow;
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, ct);
-            }
-
-            await gate.WaitAsync(ct);
             try
             {
                 using var r = await stack.Http.PostAsJsonAsync(new Uri(stack.Sandbox.BaseAddress, $"/_sandbox/phones/{p.Phone}/text"), new { body = p.Text }, ct);
@@ -243,11 +234,7 @@ public sealed class DayScenario(Options options)
             {
                 // Counted as not accepted.
             }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+        }, ct);
         return ok;
     }
 }

@@ -58,6 +58,16 @@ catch (OperationCanceledException) when (cts.IsCancellationRequested)
     Console.Error.WriteLine("bench: cancelled or out of time (--timeout)");
     return 130;
 }
+catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException)
+{
+    Console.Error.WriteLine($"{options.Scenario}: failed: an HTTP request timed out: {ex.Message}");
+    return 1;
+}
+catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException)
+{
+    Console.Error.WriteLine($"{options.Scenario}: failed: an HTTP request timed out: {ex.Message}");
+    return 1;
+}
 catch (ArgumentException ex)
 {
     Console.Error.WriteLine($"{options.Scenario}: {ex.Message}");
