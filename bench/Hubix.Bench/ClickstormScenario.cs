@@ -71,15 +71,8 @@ public sealed class ClickstormScenario(Options options)
         report.Add("packs whole, once, in order", $"{phoneCheck.Good} of {tapped}", $"{tapped}", phoneCheck.Good == tapped && settled);
         report.Add("missing items / duplicated / out of order", $"{phoneCheck.MissingItems} / {phoneCheck.DuplicateItems} / {phoneCheck.OutOfOrder}");
         report.Add("hubix CPU avg (cores) / peak RSS", $"{cpu.Cores:0.00} / {Fmt.MiB(cpu.PeakRss)}");
-        if (!settled)
-        {
-            report.Note("not every pack row reached delivered/failed within the bound: " +
-                string.Join(", ", packRows.GroupBy(r => r.State).Select(g => $"state {g.Key}×{g.Count()}")));
-        }
-
-        report.Print();
-        report.Record();
-        return report.AllTargetsMet ? 0 : 1;
+        Storm.NoteUnsettled(report, settled, packRows);
+        return report.Finish();
     }
 }
 
@@ -109,6 +102,16 @@ public static class Storm
             }
         }, ct);
         return result;
+    }
+
+    /// <summary>Says in the report which states the pack rows were left in when they did not all settle in time.</summary>
+    public static void NoteUnsettled(Report report, bool settled, IEnumerable<OutboxRow> packRows)
+    {
+        if (!settled)
+        {
+            report.Note("not every pack row reached delivered/failed within the bound: " +
+                string.Join(", ", packRows.GroupBy(r => r.State).Select(g => $"state {g.Key}×{g.Count()}")));
+        }
     }
 
     /// <summary>Runs the action for each item at its offset from now, at most <paramref name="concurrency"/> at a time.</summary>

@@ -203,15 +203,8 @@ public sealed class DayScenario(Options options)
             report.Note($"hubix metrics rebuild over the history took {rs:0.0} s");
         }
 
-        if (!settled)
-        {
-            report.Note("not every pack row reached delivered/failed within the bound: " +
-                string.Join(", ", packRows.GroupBy(r => r.State).Select(g => $"state {g.Key}×{g.Count()}")));
-        }
-
-        report.Print();
-        report.Record();
-        return report.AllTargetsMet ? 0 : 1;
+        Storm.NoteUnsettled(report, settled, packRows);
+        return report.Finish();
     }
 
     /// <summary>Each chatter writes one question at a seeded moment in the window; returns how many the sandbox accepted.</summary>
