@@ -110,7 +110,8 @@ public sealed class DayScenario(Options options)
         var socket = new LiveSocketClient(new Uri($"ws://127.0.0.1:{stack.Hubix.Port}/ws?access_token={BenchSecrets.AdminKey}"));
         var socketTask = socket.RunAsync(pollStop.Token);
 
-        // 3. The daily fan-out.
+        // 3. The daily fan-out (the sandbox's counter read first: hubix sends while the API call is still enqueueing).
+        var accepted0 = Stack.Get(await stack.SandboxStatsAsync(ct), "accepted");
         sw.Restart();
         int queued;
         using (var r = await api.PostAsync(new Uri($"/api/daily/send?date={today:yyyy-MM-dd}", UriKind.Relative), null, ct))
@@ -127,7 +128,6 @@ public sealed class DayScenario(Options options)
 
         var enqueueSeconds = sw.Elapsed.TotalSeconds;
         Console.WriteLine($"day: send queued {Fmt.N(queued)} templates in {enqueueSeconds:0.0} s");
-        var accepted0 = Stack.Get(await stack.SandboxStatsAsync(ct), "accepted");
         var allAccepted = await Stack.UntilAsync(async () =>
             Stack.Get(await stack.SandboxStatsAsync(ct), "accepted") - accepted0 >= queued, TimeSpan.FromSeconds(queued / options.Mps * 3 + 120), ct, pollMs: 250);
         var templates = (await stack.OutboxAsync(ct, live)).Where(r => r.Purpose == "daily" && r.WaMessageId is not null).ToList();
