@@ -26,7 +26,10 @@ public sealed class BenchDb : IAsyncDisposable
     public string ConnectionString { get; }
     public string Provider => IsPostgres ? "Postgres" : "Sqlite";
 
-    public static async Task<BenchDb> CreateAsync(Options options, string workDir, CancellationToken ct)
+    /// <summary>A database that exists already and outlives the run (history writes into it; nothing is dropped).</summary>
+    public static BenchDb Existing(bool postgres, string connectionString) => new(postgres, connectionString, null, null);
+
+    public static async Task<BenchDb> CreateAsync(Options options, string workDir, CancellationToken ct, string? pgTemplate = null)
     {
         if (options.Postgres is null)
         {
@@ -37,7 +40,8 @@ public sealed class BenchDb : IAsyncDisposable
         await using (var conn = new NpgsqlConnection(options.Postgres))
         {
             await conn.OpenAsync(ct);
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn);
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"" + (pgTemplate is null ? "" : $" TEMPLATE \"{pgTemplate}\""), conn);
+            cmd.CommandTimeout = 0;
             await cmd.ExecuteNonQueryAsync(ct);
         }
 

@@ -51,11 +51,105 @@ public sealed class ClickstormScenario(Options options)
 
         // 4. Latencies, from the bench's tap time to hubix's accept/delivered time (same clock), and hubix's own share:
         //    from storing the tap's webhook to the first item accepted (what is left is the webhook's wait at the sandbox).
-        var received = await stack.FirstInboundReceivedAsync(ct);
+        var (firstAccepted, delivered, hubixShare) = Storm.Latencies(taps, packRows, await stack.FirstInboundReceivedAsync(ct));
+
+        // 5. What the phones saw.
+        var phoneCheck = await Storm.CheckPhonesAsync(stack, taps.Where(t => t.Value.Id is not null).Select(t => t.Key).ToList(), ct);
+        context.LoadAtEnd = RunContext.LoadAverage();
+
+        var p95 = Fmt.Percentile(firstAccepted, 95);
+        var report = new Report("clickstorm", context, options);
+        report.Add("db", stack.Db.Provider);
+        report.Add("taps (accepted by sandbox)", $"{Fmt.N(tapped)} of {Fmt.N(advisors)} in {options.TapWindow:0.#} s");
+        report.Add("tap→first accepted p50 ms", Fmt.Ms(Fmt.Percentile(firstAccepted, 50)));
+        report.Add("tap→first accepted p95 ms", Fmt.Ms(p95), "< 500", p95 < 500);
+        report.Add("tap→first accepted p99 ms", Fmt.Ms(Fmt.Percentile(firstAccepted, 99)));
+        report.Add("webhook stored→first accepted p50/p95/p99 ms (hubix's share)",
+            $"{Fmt.Ms(Fmt.Percentile(hubixShare, 50))} / {Fmt.Ms(Fmt.Percentile(hubixShare, 95))} / {Fmt.Ms(Fmt.Percentile(hubixShare, 99))}");
+        report.Add("tap→pack delivered p50/p95/p99 ms",
+            $"{Fmt.Ms(Fmt.Percentile(delivered, 50))} / {Fmt.Ms(Fmt.Percentile(delivered, 95))} / {Fmt.Ms(Fmt.Percentile(delivered, 99))}");
+        report.Add("packs whole, once, in order", $"{phoneCheck.Good} of {tapped}", $"{tapped}", phoneCheck.Good == tapped && settled);
+        report.Add("missing items / duplicated / out of order", $"{phoneCheck.MissingItems} / {phoneCheck.DuplicateItems} / {phoneCheck.OutOfOrder}");
+        report.Add("hubix CPU avg (cores) / peak RSS", $"{cpu.Cores:0.00} / {Fmt.MiB(cpu.PeakRss)}");
+        Storm.NoteUnsettled(report, settled, packRows);
+        return report.Finish();
+    }
+}
+
+/// <summary>Taps and phone checks shared by clickstorm and chaos.</summary>
+public static class Storm
+{
+    public sealed record Tap(DateTime At, string? Id, int Status);
+
+    /// <summary>Taps every phone's template once, at seeded random offsets within the window; returns tap time and wamid per phone.</summary>
+    public static async Task<ConcurrentDictionary<string, Tap>> TapAllAsync(
+        Stack stack, IReadOnlyDictionary<string, string> templates, double windowSeconds, int seed, CancellationToken ct)
+    {
+        var rnd = new Random(seed);
+        var plan = templates.Select(t => (Item: (Phone: t.Key, Message: t.Value), Offset: TimeSpan.FromSeconds(rnd.NextDouble() * windowSeconds))).ToList();
+        var result = new ConcurrentDictionary<string, Tap>(StringComparer.Ordinal);
+        await SpreadAsync(plan, 64, async p =>
+        {
+            try
+            {
+                var at = DateTime.UtcNow;
+                var (status, id) = await stack.TapAsync(p.Phone, p.Message, ct);
+                result[p.Phone] = new Tap(at, id, status);
+            }
+            catch (HttpRequestException)
+            {
+                result[p.Phone] = new Tap(DateTime.UtcNow, null, 0);
+            }
+        }, ct);
+        return result;
+    }
+
+    /// <summary>Says in the report which states the pack rows were left in when they did not all settle in time.</summary>
+    public static void NoteUnsettled(Report report, bool settled, IEnumerable<OutboxRow> packRows)
+    {
+        if (!settled)
+        {
+            report.Note("not every pack row reached delivered/failed within the bound: " +
+                string.Join(", ", packRows.GroupBy(r => r.State).Select(g => $"state {g.Key}×{g.Count()}")));
+        }
+    }
+
+    /// <summary>Runs the action for each item at its offset from now, at most <paramref name="concurrency"/> at a time.</summary>
+    public static async Task SpreadAsync<T>(IReadOnlyList<(T Item, TimeSpan Offset)> plan, int concurrency, Func<T, Task> action, CancellationToken ct)
+    {
+        var start = DateTime.UtcNow;
+        using var gate = new SemaphoreSlim(concurrency);
+        await Task.WhenAll(plan.OrderBy(p => p.Offset).Select(async p =>
+        {
+            var wait = start + p.Offset - DateTime.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, ct);
+            }
+
+            await gate.WaitAsync(ct);
+            try
+            {
+                await action(p.Item);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+    }
+
+    /// <summary>
+    /// Per tapped phone, sorted: tap → first pack item accepted, tap → whole pack delivered (bench clock vs hubix's, same
+    /// machine), and hubix's own share: from storing the tap's webhook to the first item accepted.
+    /// </summary>
+    public static (List<double> FirstAccepted, List<double> Delivered, List<double> HubixShare) Latencies(
+        IReadOnlyDictionary<string, Tap> taps, IEnumerable<OutboxRow> packRows, IReadOnlyDictionary<string, DateTime> received)
+    {
         var hubixShare = new List<double>();
         var firstAccepted = new List<double>();
         var delivered = new List<double>();
-        foreach (var g in packRows.GroupBy(r => r.Recipient.TrimStart('+')))
+        foreach (var g in packRows.Where(r => r.GroupKey is not null).GroupBy(r => r.Recipient.TrimStart('+')))
         {
             if (!taps.TryGetValue(g.Key, out var tap) || tap.Id is null)
             {
@@ -81,77 +175,7 @@ public sealed class ClickstormScenario(Options options)
         firstAccepted.Sort();
         delivered.Sort();
         hubixShare.Sort();
-
-        // 5. What the phones saw.
-        var phoneCheck = await Storm.CheckPhonesAsync(stack, taps.Where(t => t.Value.Id is not null).Select(t => t.Key).ToList(), ct);
-        context.LoadAtEnd = RunContext.LoadAverage();
-
-        var p95 = Fmt.Percentile(firstAccepted, 95);
-        var report = new Report("clickstorm", context, options);
-        report.Add("db", stack.Db.Provider);
-        report.Add("taps (accepted by sandbox)", $"{Fmt.N(tapped)} of {Fmt.N(advisors)} in {options.TapWindow:0.#} s");
-        report.Add("tap→first accepted p50 ms", Fmt.Ms(Fmt.Percentile(firstAccepted, 50)));
-        report.Add("tap→first accepted p95 ms", Fmt.Ms(p95), "< 500", p95 < 500);
-        report.Add("tap→first accepted p99 ms", Fmt.Ms(Fmt.Percentile(firstAccepted, 99)));
-        report.Add("webhook stored→first accepted p50/p95/p99 ms (hubix's share)",
-            $"{Fmt.Ms(Fmt.Percentile(hubixShare, 50))} / {Fmt.Ms(Fmt.Percentile(hubixShare, 95))} / {Fmt.Ms(Fmt.Percentile(hubixShare, 99))}");
-        report.Add("tap→pack delivered p50/p95/p99 ms",
-            $"{Fmt.Ms(Fmt.Percentile(delivered, 50))} / {Fmt.Ms(Fmt.Percentile(delivered, 95))} / {Fmt.Ms(Fmt.Percentile(delivered, 99))}");
-        report.Add("packs whole, once, in order", $"{phoneCheck.Good} of {tapped}", $"{tapped}", phoneCheck.Good == tapped && settled);
-        report.Add("missing items / duplicated / out of order", $"{phoneCheck.MissingItems} / {phoneCheck.DuplicateItems} / {phoneCheck.OutOfOrder}");
-        report.Add("hubix CPU avg (cores) / peak RSS", $"{cpu.Cores:0.00} / {Fmt.MiB(cpu.PeakRss)}");
-        if (!settled)
-        {
-            report.Note("not every pack row reached delivered/failed within the bound: " +
-                string.Join(", ", packRows.GroupBy(r => r.State).Select(g => $"state {g.Key}×{g.Count()}")));
-        }
-
-        report.Print();
-        report.Record();
-        return report.AllTargetsMet ? 0 : 1;
-    }
-}
-
-/// <summary>Taps and phone checks shared by clickstorm and chaos.</summary>
-public static class Storm
-{
-    public sealed record Tap(DateTime At, string? Id, int Status);
-
-    /// <summary>Taps every phone's template once, at seeded random offsets within the window; returns tap time and wamid per phone.</summary>
-    public static async Task<ConcurrentDictionary<string, Tap>> TapAllAsync(
-        Stack stack, IReadOnlyDictionary<string, string> templates, double windowSeconds, int seed, CancellationToken ct)
-    {
-        var rnd = new Random(seed);
-        var plan = templates.Select(t => (Phone: t.Key, Message: t.Value, Offset: TimeSpan.FromSeconds(rnd.NextDouble() * windowSeconds))).OrderBy(p => p.Offset).ToList();
-        var result = new ConcurrentDictionary<string, Tap>(StringComparer.Ordinal);
-        var start = DateTime.UtcNow;
-        using var gate = new SemaphoreSlim(64);
-        var tasks = plan.Select(async p =>
-        {
-            var wait = start + p.Offset - DateTime.UtcNow;
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, ct);
-            }
-
-            await gate.WaitAsync(ct);
-            try
-            {
-                var at = DateTime.UtcNow;
-                var (status, id) = await stack.TapAsync(p.Phone, p.Message, ct);
-                result[p.Phone] = new Tap(at, id, status);
-            }
-            catch (HttpRequestException)
-            {
-                result[p.Phone] = new Tap(DateTime.UtcNow, null, 0);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        });
-        await Task.WhenAll(tasks);
-        return result;
+        return (firstAccepted, delivered, hubixShare);
     }
 
     public sealed record PhoneCheck(int Good, int MissingItems, int DuplicateItems, int OutOfOrder, int PacksMissingItems);

@@ -15,6 +15,11 @@ public sealed class Options
           clickstorm  N advisors tap within --tap-window seconds; packs of 6 items
           chaos       fanout + clickstorm with sandbox faults and hubix SIGKILLed every --kill-every seconds
           agent       the agent evaluation set through the webhook, end to end
+          history     generate --days of realistic history for --advisors into an SQLite file (--db) or a PostgreSQL
+                      database (--provider postgres --connection CONN), with bulk inserts, deterministic by --seed
+          day         a live day on top of --history-days of generated history (or a --db prepared by history): the
+                      advisors re-imported through the CSV API, the daily fan-out, taps and chats while a client polls
+                      the dashboard API and holds the live WebSocket open
 
         options:
           --seconds N          load duration (ingest: 30)
@@ -27,6 +32,15 @@ public sealed class Options
           --timeout N          hard bound of the whole scenario in seconds (default per scenario)
           --postgres CONN      run hubix on PostgreSQL (a fresh database is created on CONN and dropped)
           --seed N             random seed (1)
+          --days N             history: days of history (14)
+          --history-days N     day: days of history generated before the live day (14; 0 for none)
+          --db PATH            history: the SQLite file to write; day: a file written by history, copied and used
+          --connection CONN    history: the PostgreSQL database to write (with --provider postgres);
+                               day: a PostgreSQL database written by history, copied (CREATE DATABASE ... TEMPLATE) and used
+          --provider P         history: sqlite (default) or postgres
+          --tap-minutes N      day: minutes over which the taps and chats are spread (5; the real day spreads them over 10)
+          --taps N             day: advisors who tap (30% of --advisors)
+          --chats N            day: advisors who write a text (2% of --advisors)
           --no-record          do not append a row to BENCHMARKS.md
           --keep               keep the temp directory (database, logs) for inspection
           --repo DIR           repository root (default: found from the working directory)
@@ -50,6 +64,14 @@ public sealed class Options
     public bool Keep { get; init; }
     public required string Repo { get; init; }
     public IReadOnlyList<string> HubixExtra { get; init; } = [];
+    public int? Days { get; init; }
+    public int? HistoryDays { get; init; }
+    public string? DbPath { get; init; }
+    public string? Connection { get; init; }
+    public string Provider { get; init; } = "sqlite";
+    public double TapMinutes { get; init; } = 5;
+    public int? Taps { get; init; }
+    public int? Chats { get; init; }
 
     /// <summary>A hubix executable to run instead of the Release build output (e.g. a ReadyToRun publish).</summary>
     public string? HubixBinary { get; init; }
@@ -57,7 +79,7 @@ public sealed class Options
     /// <summary>The original arguments after the scenario name, for the "command to reproduce" column.</summary>
     public required string CommandLine { get; init; }
 
-    private static readonly string[] Scenarios = ["ingest", "fanout", "clickstorm", "chaos", "agent"];
+    private static readonly string[] Scenarios = ["ingest", "fanout", "clickstorm", "chaos", "agent", "history", "day"];
 
     public static Options Parse(string[] args)
     {
@@ -70,7 +92,10 @@ public sealed class Options
         int? seconds = null, concurrency = null, advisors = null, timeout = null;
         int warmup = 3, killEvery = 20, seed = 1;
         double mps = 1000, tapWindow = 10;
-        string? postgres = null, repo = null, hubixBinary = null;
+        string? postgres = null, repo = null, hubixBinary = null, dbPath = null, connection = null;
+        string provider = "sqlite";
+        int? days = null, historyDays = null, taps = null, chats = null;
+        double tapMinutes = 5;
         bool record = true, keep = false;
         var hubixExtra = new List<string>();
         for (var i = 1; i < args.Length; i++)
@@ -110,6 +135,21 @@ public sealed class Options
                 case "--repo": repo = Next(); break;
                 case "--hubix-arg": hubixExtra.Add(Next()); break;
                 case "--hubix-bin": hubixBinary = Next(); break;
+                case "--days": days = NextInt(1, 400); break;
+                case "--history-days": historyDays = NextInt(0, 400); break;
+                case "--db": dbPath = Path.GetFullPath(Next()); break;
+                case "--connection": connection = Next(); break;
+                case "--provider":
+                    provider = Next().ToLowerInvariant();
+                    if (provider is not ("sqlite" or "postgres"))
+                    {
+                        throw new ArgumentException("--provider is sqlite or postgres");
+                    }
+
+                    break;
+                case "--tap-minutes": tapMinutes = NextDouble(0.05, 60); break;
+                case "--taps": taps = NextInt(0, 1_000_000); break;
+                case "--chats": chats = NextInt(0, 1_000_000); break;
                 default: throw new ArgumentException($"unknown option '{a}'");
             }
         }
@@ -124,12 +164,14 @@ public sealed class Options
         }
 
         // The reproduce command never shows the connection string (it may hold a password).
-        var shown = args.Select((s, i) => i > 0 && args[i - 1] == "--postgres" ? "<connstring>" : s);
+        var shown = args.Select((s, i) => i > 0 && args[i - 1] is "--postgres" or "--connection" ? "<connstring>" : s);
         return new Options
         {
             Scenario = scenario, Seconds = seconds, Warmup = warmup, Concurrency = concurrency, Advisors = advisors, Mps = mps,
             TapWindow = tapWindow, KillEvery = killEvery, Timeout = timeout, Postgres = postgres, Seed = seed, Record = record,
             Keep = keep, Repo = repo, HubixExtra = hubixExtra, HubixBinary = hubixBinary,
+            Days = days, HistoryDays = historyDays, DbPath = dbPath, Connection = connection, Provider = provider,
+            TapMinutes = tapMinutes, Taps = taps, Chats = chats,
             CommandLine = "dotnet run -c Release --project bench/Hubix.Bench -- " + string.Join(' ', shown),
         };
     }

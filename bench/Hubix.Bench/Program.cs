@@ -43,6 +43,8 @@ try
         "clickstorm" => await new ClickstormScenario(options).RunAsync(cts.Token),
         "chaos" => await new ChaosScenario(options).RunAsync(cts.Token),
         "agent" => await new AgentScenario(options).RunAsync(cts.Token),
+        "history" => await new HistoryScenario(options).RunAsync(cts.Token),
+        "day" => await new DayScenario(options).RunAsync(cts.Token),
         _ => throw new InvalidOperationException("unreachable"),
     };
 }
@@ -55,6 +57,21 @@ catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {
     Console.Error.WriteLine("bench: cancelled or out of time (--timeout)");
     return 130;
+}
+catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException)
+{
+    Console.Error.WriteLine($"{options.Scenario}: failed: an HTTP request timed out: {ex.Message}");
+    return 1;
+}
+catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException)
+{
+    Console.Error.WriteLine($"{options.Scenario}: failed: an HTTP request timed out: {ex.Message}");
+    return 1;
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"{options.Scenario}: {ex.Message}");
+    return 2;
 }
 catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
 {

@@ -83,6 +83,14 @@ public sealed class Report(string scenario, RunContext context, Options options)
 
     public bool AllTargetsMet => _rows.All(r => r.Met != false);
 
+    /// <summary>Prints, records, and returns the scenario's exit code (0 when every target was met).</summary>
+    public int Finish()
+    {
+        Print();
+        Record();
+        return AllTargetsMet ? 0 : 1;
+    }
+
     public void Print()
     {
         var w1 = Math.Max(6, _rows.Max(r => r.Name.Length));

@@ -41,13 +41,31 @@ public sealed class Stack : IAsyncDisposable
     public HttpClient Http { get; }
     public string WorkPath => _work.Path;
 
+    /// <param name="prepare">Runs on the new database before anything is imported (the day scenario writes its history there).</param>
+    /// <param name="importAdvisors">Imports advisors.csv with the CLI; when false the file is only written (the day scenario imports it through the API).</param>
+    /// <param name="pgTemplate">PostgreSQL: create the run's database as a copy of this one.</param>
     public static async Task<Stack> StartAsync(
-        Options options, string scenario, int advisors, TimeSpan bound, IEnumerable<string> sandboxArgs, IEnumerable<string> hubixArgs, CancellationToken ct)
+        Options options, string scenario, int advisors, TimeSpan bound, IEnumerable<string> sandboxArgs, IEnumerable<string> hubixArgs, CancellationToken ct,
+        Func<BenchDb, HubixBinary, string, CancellationToken, Task>? prepare = null, bool importAdvisors = true, string? pgTemplate = null)
     {
         var binary = await HubixBinary.FindAsync(options, ct);
         binary.Require("sandbox", "advisors", "content", "send-daily");
         var work = new WorkDir(scenario, options.Keep);
-        var db = await BenchDb.CreateAsync(options, work.Path, ct);
+        var db = await BenchDb.CreateAsync(options, work.Path, ct, pgTemplate);
+        if (prepare is not null)
+        {
+            try
+            {
+                await prepare(db, binary, work.Path, ct);
+            }
+            catch
+            {
+                await db.DisposeAsync();
+                work.Dispose();
+                throw;
+            }
+        }
+
         var date = DateOnly.FromDateTime(DateTime.UtcNow);
 
         // Advisors: +91 70000 00000 upwards, in UTC so "today" is the same date everywhere.
@@ -77,9 +95,13 @@ public sealed class Stack : IAsyncDisposable
             await sandbox.StartAsync(ct);
             var common = HubixServer.CommonArgs(db, sandbox.BaseAddress).ToList();
             var sw = Stopwatch.StartNew();
-            Console.WriteLine(Last(await binary.RunCheckedAsync(["advisors", "import", work.File("advisors.csv"), .. common], work.Path, TimeSpan.FromMinutes(5), ct)));
+            if (importAdvisors)
+            {
+                Console.WriteLine(Last(await binary.RunCheckedAsync(["advisors", "import", work.File("advisors.csv"), .. common], work.Path, TimeSpan.FromMinutes(5), ct)));
+            }
+
             Console.WriteLine(Last(await binary.RunCheckedAsync(["content", "import", Path.Combine(work.Path, "content"), .. common], work.Path, TimeSpan.FromMinutes(2), ct)));
-            Console.WriteLine($"setup: {advisors} advisors and a pack of {PackItems} imported in {sw.Elapsed.TotalSeconds:0.0} s");
+            Console.WriteLine($"setup: {(importAdvisors ? advisors + " advisors and " : "")}a pack of {PackItems} imported in {sw.Elapsed.TotalSeconds:0.0} s");
             await hubix.StartAsync(ct);
             return stack;
         }
@@ -181,9 +203,10 @@ public sealed class Stack : IAsyncDisposable
         return list;
     }
 
-    /// <summary>Outbox rows as hubix stored them.</summary>
-    public async Task<List<OutboxRow>> OutboxAsync(CancellationToken ct) => await _db.QueryAsync(
-        "SELECT \"Id\", \"Recipient\", \"Kind\", \"Purpose\", \"GroupKey\", \"Position\", \"State\", \"Attempts\", \"AcceptedAt\", \"DeliveredAt\", \"ReadAt\", \"WaMessageId\", \"ErrorReason\" FROM \"OutboxMessages\"",
+    /// <summary>Outbox rows as hubix stored them (those with an id above <paramref name="afterId"/>: the day scenario skips its history).</summary>
+    public async Task<List<OutboxRow>> OutboxAsync(CancellationToken ct, long afterId = 0) => await _db.QueryAsync(
+        "SELECT \"Id\", \"Recipient\", \"Kind\", \"Purpose\", \"GroupKey\", \"Position\", \"State\", \"Attempts\", \"AcceptedAt\", \"DeliveredAt\", \"ReadAt\", \"WaMessageId\", \"ErrorReason\" FROM \"OutboxMessages\"" +
+        (afterId > 0 ? $" WHERE \"Id\" > {afterId}" : ""),
         r => new OutboxRow(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetInt32(5), r.GetInt32(6), r.GetInt32(7),
             Utc(r, 8), Utc(r, 9), Utc(r, 10), r.IsDBNull(11) ? null : r.GetString(11), r.IsDBNull(12) ? null : r.GetString(12)),
         ct);
