@@ -23,6 +23,8 @@ public sealed class MetricsService(HubixDb db, IOptions<DashboardOptions> option
             days[d] = new DayMetrics { Date = d };
         }
 
+        // The notes of the last second are counted first, so the figures are never behind the rows.
+        await MetricFolder.FoldAllAsync(db, ct);
         await using var context = db.CreateDbContext();
         var rows = await MetricCounters.ReadAsync(context, from, to, ct);
         var failures = new Dictionary<string, (int Count, SortedSet<string> Purposes, DateTime? LastAt)>(StringComparer.Ordinal);

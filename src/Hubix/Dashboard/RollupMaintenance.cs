@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using Hubix.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -105,9 +106,14 @@ public sealed class MetricsRebuild(HubixDb db)
         await using var connection = await db.OpenConnectionAsync(ct);
         using var gate = await db.EnterWriteAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // Count what is noted first: a note left for later would count its row's change again on top of the recount.
+        while (await MetricFolder.FoldAsync(db, connection, tx, ct) > 0)
+        {
+        }
+
         await ExecuteAsync(connection, tx, "DELETE FROM \"MetricRollups\" WHERE \"Day\" >= @from AND \"Day\" <= @to", from, to, ct);
         await ExecuteAsync(connection, tx, "DELETE FROM \"MetricMembers\" WHERE \"Day\" >= @from AND \"Day\" <= @to", from, to, ct);
-        await ExecuteAsync(connection, tx, "DELETE FROM \"MetricDeltas\" WHERE \"Day\" >= @from AND \"Day\" <= @to", from, to, ct);
+
         foreach (var sql in RollupSql.RebuildSql(db.IsPostgres))
         {
             await ExecuteAsync(connection, tx, sql, from, to, ct, LocalDay.StartUtc(from, zone), LocalDay.StartUtc(to.AddDays(1), zone));
@@ -147,86 +153,119 @@ public sealed class MetricsRebuild(HubixDb db)
 }
 
 /// <summary>
-/// Folds the triggers' deltas into the rollups every second, oldest first, a bounded batch per transaction. On
-/// PostgreSQL several replicas may fold at once: each takes rows the others have not locked.
+/// Turns the triggers' notes (<see cref="MetricEvent"/>) into rollup counts every second, a bounded batch of rows per
+/// source and transaction. Reads fold first too, so the figures are never behind. On PostgreSQL one replica folds at a
+/// time (a transaction-scoped advisory lock); the others skip the round.
 /// </summary>
 internal sealed class MetricFolder(HubixDb db, TimeProvider time, ILogger<MetricFolder> logger) : PollingWorker(time, logger)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-    private const int Batch = 20_000;
+    private const int Batch = 5_000;
+    private const long AdvisoryLock = 0x4855_4249_5852_4F4C; // "HUBIXROL"
 
     protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct) =>
-        await FoldAsync(db, ct) >= Batch ? TimeSpan.Zero : Interval;
+        await FoldAsync(db, ct) > 0 ? TimeSpan.Zero : Interval;
 
     protected override TimeSpan ErrorDelay => TimeSpan.FromSeconds(5);
 
-    /// <summary>Folds one batch; returns how many deltas it folded.</summary>
+    /// <summary>Folds until nothing is pending (or another replica holds the fold).</summary>
+    public static async Task FoldAllAsync(HubixDb db, CancellationToken ct)
+    {
+        while (await FoldAsync(db, ct) > 0)
+        {
+        }
+    }
+
+    /// <summary>Folds one batch per source in one transaction; returns how many notes it folded.</summary>
     public static async Task<int> FoldAsync(HubixDb db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         using var gate = await db.EnterWriteAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.AddParameter("@batch", Batch);
-        int folded;
-        if (db.IsPostgres)
-        {
-            // One statement: exactly the rows it deleted are the rows it adds, whatever commits meanwhile.
-            cmd.CommandText = "WITH moved AS (DELETE FROM \"MetricDeltas\" WHERE \"Id\" IN (SELECT \"Id\" FROM \"MetricDeltas\" ORDER BY \"Id\" LIMIT @batch FOR UPDATE SKIP LOCKED) " +
-                "RETURNING \"Day\", \"Scope\", \"Name\", \"Delta\", \"LastAt\"), folded AS (" + RollupSql.FoldInto(true, "moved") + " RETURNING 1) " +
-                "SELECT (SELECT COUNT(*) FROM moved)";
-            folded = Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            // One writer at a time: what is there now is what the delete removes.
-            cmd.CommandText = "SELECT MAX(\"Id\") FROM (SELECT \"Id\" FROM \"MetricDeltas\" ORDER BY \"Id\" LIMIT @batch)";
-            if (await cmd.ExecuteScalarAsync(ct) is not long max)
-            {
-                return 0;
-            }
-
-            cmd.AddParameter("@max", max);
-            cmd.CommandText = RollupSql.FoldInto(false, "(SELECT * FROM \"MetricDeltas\" WHERE \"Id\" <= @max)");
-            await cmd.ExecuteNonQueryAsync(ct);
-            cmd.CommandText = "DELETE FROM \"MetricDeltas\" WHERE \"Id\" <= @max";
-            folded = await cmd.ExecuteNonQueryAsync(ct);
-        }
-
+        var folded = await FoldAsync(db, connection, tx, ct);
         await tx.CommitAsync(ct);
         return folded;
     }
+
+    internal static async Task<int> FoldAsync(HubixDb db, DbConnection connection, DbTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandTimeout = 0;
+        cmd.AddParameter("@batch", Batch);
+        if (db.IsPostgres)
+        {
+            cmd.CommandText = $"SELECT pg_try_advisory_xact_lock({AdvisoryLock})";
+            if (await cmd.ExecuteScalarAsync(ct) is not true)
+            {
+                return 0;
+            }
+        }
+
+        var folded = 0;
+        for (var k = 0; k < RollupSql.Sources.Length; k++)
+        {
+            folded += db.IsPostgres ? await FoldPostgresAsync(cmd, k, ct) : await FoldSqliteAsync(cmd, k, ct);
+        }
+
+        return folded;
+    }
+
+    /// <summary>One statement: the notes it deletes are exactly the ones it counts, and the rows are read in the same snapshot.</summary>
+    private static async Task<int> FoldPostgresAsync(DbCommand cmd, int k, CancellationToken ct)
+    {
+        var (deltas, members) = RollupSql.FoldSql(true, k, "first");
+        var sql = new StringBuilder()
+            .Append("WITH ev AS (DELETE FROM \"MetricEvents\" WHERE \"Source\" = ").Append(k).Append(" AND \"RowId\" IN (SELECT DISTINCT \"RowId\" FROM \"MetricEvents\" WHERE \"Source\" = ")
+            .Append(k).Append(" ORDER BY \"RowId\" LIMIT @batch) RETURNING \"Id\", \"RowId\", \"IsInsert\", \"Old1\", \"Old2\", \"Old3\"), ")
+            .Append("first AS (SELECT DISTINCT ON (\"RowId\") \"RowId\", \"IsInsert\", \"Old1\", \"Old2\", \"Old3\" FROM ev ORDER BY \"RowId\", \"Id\"), ");
+        if (members is not null)
+        {
+            sql.Append("mem AS (INSERT INTO \"MetricMembers\" (\"Day\", \"Scope\", \"Name\", \"Member\") SELECT * FROM (").Append(members)
+                .Append(") m ON CONFLICT DO NOTHING RETURNING \"Day\", \"Scope\", \"Name\"), ");
+            deltas += " UNION ALL SELECT \"Day\", \"Scope\", \"Name\", 1, CAST(NULL AS timestamp with time zone) FROM mem";
+        }
+
+        sql.Append("counted AS (").Append(RollupSql.FoldInto(true, "(" + deltas + ")")).Append(" RETURNING 1) SELECT (SELECT COUNT(*) FROM ev) + 0 * (SELECT COUNT(*) FROM counted)");
+        cmd.CommandText = sql.ToString();
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>One writer at a time: the batch is the rows up to a row id, counted, then their notes deleted.</summary>
+    private static async Task<int> FoldSqliteAsync(DbCommand cmd, int k, CancellationToken ct)
+    {
+        cmd.CommandText = $"SELECT MAX(\"RowId\") FROM (SELECT DISTINCT \"RowId\" FROM \"MetricEvents\" WHERE \"Source\" = {k} ORDER BY \"RowId\" LIMIT @batch)";
+        if (await cmd.ExecuteScalarAsync(ct) is not long max)
+        {
+            return 0;
+        }
+
+        cmd.Parameters.Clear();
+        cmd.AddParameter("@batch", Batch);
+        cmd.AddParameter("@max", max);
+        var firsts = $"(SELECT e1.\"RowId\", e1.\"IsInsert\", e1.\"Old1\", e1.\"Old2\", e1.\"Old3\" FROM \"MetricEvents\" e1 WHERE e1.\"Source\" = {k} AND e1.\"RowId\" <= @max " +
+            $"AND e1.\"Id\" = (SELECT MIN(e2.\"Id\") FROM \"MetricEvents\" e2 WHERE e2.\"Source\" = {k} AND e2.\"RowId\" = e1.\"RowId\"))";
+        var (deltas, members) = RollupSql.FoldSql(false, k, firsts);
+        if (members is not null)
+        {
+            // Count the members not seen yet, then remember them.
+            cmd.CommandText = RollupSql.FoldInto(false, "(SELECT m.\"Day\", m.\"Scope\", m.\"Name\", 1 AS \"Delta\", NULL AS \"LastAt\" FROM (" + members + ") m WHERE NOT EXISTS (" +
+                "SELECT 1 FROM \"MetricMembers\" x WHERE x.\"Day\" = m.\"Day\" AND x.\"Scope\" = m.\"Scope\" AND x.\"Name\" = m.\"Name\" AND x.\"Member\" = m.\"Member\"))");
+            await cmd.ExecuteNonQueryAsync(ct);
+            cmd.CommandText = "INSERT INTO \"MetricMembers\" (\"Day\", \"Scope\", \"Name\", \"Member\") SELECT * FROM (" + members + ") WHERE 1 = 1 ON CONFLICT DO NOTHING";
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        cmd.CommandText = RollupSql.FoldInto(false, "(" + deltas + ")");
+        await cmd.ExecuteNonQueryAsync(ct);
+        cmd.CommandText = $"DELETE FROM \"MetricEvents\" WHERE \"Source\" = {k} AND \"RowId\" <= @max";
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
 }
 
-/// <summary>Reads the counters of a range of days: the rollups plus the deltas not folded in yet.</summary>
+/// <summary>Reads the counters of a range of days.</summary>
 public static class MetricCounters
 {
-    public static async Task<List<MetricRollup>> ReadAsync(HubixDbContext context, DateOnly from, DateOnly to, CancellationToken ct)
-    {
-        var rows = await context.Set<MetricRollup>().AsNoTracking().Where(r => r.Day >= from && r.Day <= to).ToListAsync(ct);
-        var pending = await context.Set<MetricDelta>().AsNoTracking().Where(r => r.Day >= from && r.Day <= to)
-            .GroupBy(r => new { r.Day, r.Scope, r.Name }).Select(g => new { g.Key.Day, g.Key.Scope, g.Key.Name, Delta = g.Sum(r => r.Delta), LastAt = g.Max(r => r.LastAt) })
-            .ToListAsync(ct);
-        if (pending.Count == 0)
-        {
-            return rows;
-        }
-
-        var byKey = rows.ToDictionary(r => (r.Day, r.Scope, r.Name));
-        foreach (var p in pending)
-        {
-            if (!byKey.TryGetValue((p.Day, p.Scope, p.Name), out var row))
-            {
-                row = new MetricRollup { Day = p.Day, Scope = p.Scope, Name = p.Name };
-                byKey[(p.Day, p.Scope, p.Name)] = row;
-                rows.Add(row);
-            }
-
-            row.Value += p.Delta;
-            row.LastAt = row.LastAt is null || (p.LastAt is { } l && l > row.LastAt) ? p.LastAt ?? row.LastAt : row.LastAt;
-        }
-
-        return rows;
-    }
+    public static async Task<List<MetricRollup>> ReadAsync(HubixDbContext context, DateOnly from, DateOnly to, CancellationToken ct) =>
+        await context.Set<MetricRollup>().AsNoTracking().Where(r => r.Day >= from && r.Day <= to).ToListAsync(ct);
 }

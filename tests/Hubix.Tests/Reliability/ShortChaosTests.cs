@@ -195,6 +195,7 @@ public class ShortChaosTests
     /// <summary>Every non-zero counter (a counter that went up and back down stays as a 0 row; a recount never writes one).</summary>
     private static async Task<List<Counter>> RollupsAsync(HubixDb db)
     {
+        await global::Hubix.Dashboard.MetricFolder.FoldAllAsync(db, Ct);
         await using var ctx = db.CreateDbContext();
         var rows = await global::Hubix.Dashboard.MetricCounters.ReadAsync(ctx, DateOnly.MinValue, DateOnly.MaxValue, Ct);
         return rows.Where(r => r.Value != 0).Select(r => new Counter(r.Day, r.Scope, r.Name, r.Value))

@@ -609,7 +609,7 @@ namespace Hubix.Data.Migrations.Postgres
                     b.ToTable("Unlocks", (string)null);
                 });
 
-            modelBuilder.Entity("Hubix.Dashboard.MetricDelta", b =>
+            modelBuilder.Entity("Hubix.Dashboard.MetricEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -617,28 +617,29 @@ namespace Hubix.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<DateOnly>("Day")
-                        .HasColumnType("date");
+                    b.Property<int>("IsInsert")
+                        .HasColumnType("integer");
 
-                    b.Property<long>("Delta")
+                    b.Property<string>("Old1")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Old2")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Old3")
+                        .HasColumnType("text");
+
+                    b.Property<long>("RowId")
                         .HasColumnType("bigint");
 
-                    b.Property<DateTime?>("LastAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
-
-                    b.Property<string>("Scope")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                    b.Property<int>("Source")
+                        .HasColumnType("integer");
 
                     b.HasKey("Id");
 
-                    b.ToTable("MetricDeltas", (string)null);
+                    b.HasIndex("Source", "RowId");
+
+                    b.ToTable("MetricEvents", (string)null);
                 });
 
             modelBuilder.Entity("Hubix.Dashboard.MetricMember", b =>

@@ -584,34 +584,35 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.ToTable("Unlocks", (string)null);
                 });
 
-            modelBuilder.Entity("Hubix.Dashboard.MetricDelta", b =>
+            modelBuilder.Entity("Hubix.Dashboard.MetricEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateOnly>("Day")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("Delta")
+                    b.Property<int>("IsInsert")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("LastAt")
+                    b.Property<string>("Old1")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(100)
+                    b.Property<string>("Old2")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Scope")
-                        .IsRequired()
-                        .HasMaxLength(200)
+                    b.Property<string>("Old3")
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("RowId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Source")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
-                    b.ToTable("MetricDeltas", (string)null);
+                    b.HasIndex("Source", "RowId");
+
+                    b.ToTable("MetricEvents", (string)null);
                 });
 
             modelBuilder.Entity("Hubix.Dashboard.MetricMember", b =>

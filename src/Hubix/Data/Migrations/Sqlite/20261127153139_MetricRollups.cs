@@ -12,20 +12,21 @@ namespace Hubix.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
-                name: "MetricDeltas",
+                name: "MetricEvents",
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
-                    Scope = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    Delta = table.Column<long>(type: "INTEGER", nullable: false),
-                    LastAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                    Source = table.Column<int>(type: "INTEGER", nullable: false),
+                    RowId = table.Column<long>(type: "INTEGER", nullable: false),
+                    IsInsert = table.Column<int>(type: "INTEGER", nullable: false),
+                    Old1 = table.Column<string>(type: "TEXT", nullable: true),
+                    Old2 = table.Column<string>(type: "TEXT", nullable: true),
+                    Old3 = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_MetricDeltas", x => x.Id);
+                    table.PrimaryKey("PK_MetricEvents", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -75,6 +76,11 @@ namespace Hubix.Data.Migrations.Sqlite
                 table: "Unlocks",
                 columns: new[] { "State", "Id" });
 
+            migrationBuilder.CreateIndex(
+                name: "IX_MetricEvents_Source_RowId",
+                table: "MetricEvents",
+                columns: new[] { "Source", "RowId" });
+
             // The counters are kept by triggers: they see every write path, raw SQL included (RollupSql explains why).
             Hubix.Dashboard.RollupSql.InstallTriggers(migrationBuilder, postgres: false);
         }
@@ -85,7 +91,7 @@ namespace Hubix.Data.Migrations.Sqlite
             Hubix.Dashboard.RollupSql.DropTriggers(migrationBuilder, postgres: false);
 
             migrationBuilder.DropTable(
-                name: "MetricDeltas");
+                name: "MetricEvents");
 
             migrationBuilder.DropTable(
                 name: "MetricMembers");

@@ -13,20 +13,21 @@ namespace Hubix.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
-                name: "MetricDeltas",
+                name: "MetricEvents",
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Day = table.Column<DateOnly>(type: "date", nullable: false),
-                    Scope = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    Delta = table.Column<long>(type: "bigint", nullable: false),
-                    LastAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                    Source = table.Column<int>(type: "integer", nullable: false),
+                    RowId = table.Column<long>(type: "bigint", nullable: false),
+                    IsInsert = table.Column<int>(type: "integer", nullable: false),
+                    Old1 = table.Column<string>(type: "text", nullable: true),
+                    Old2 = table.Column<string>(type: "text", nullable: true),
+                    Old3 = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_MetricDeltas", x => x.Id);
+                    table.PrimaryKey("PK_MetricEvents", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -76,6 +77,11 @@ namespace Hubix.Data.Migrations.Postgres
                 table: "Unlocks",
                 columns: new[] { "State", "Id" });
 
+            migrationBuilder.CreateIndex(
+                name: "IX_MetricEvents_Source_RowId",
+                table: "MetricEvents",
+                columns: new[] { "Source", "RowId" });
+
             // The counters are kept by triggers: they see every write path, raw SQL included (RollupSql explains why).
             Hubix.Dashboard.RollupSql.InstallTriggers(migrationBuilder, postgres: true);
         }
@@ -86,7 +92,7 @@ namespace Hubix.Data.Migrations.Postgres
             Hubix.Dashboard.RollupSql.DropTriggers(migrationBuilder, postgres: true);
 
             migrationBuilder.DropTable(
-                name: "MetricDeltas");
+                name: "MetricEvents");
 
             migrationBuilder.DropTable(
                 name: "MetricMembers");
