@@ -9,8 +9,9 @@ namespace Hubix.Dashboard;
 
 /// <summary>
 /// One counter of one local day (in <see cref="DashboardOptions.TimeZone"/>): for example <c>(2026-11-27,
-/// template:daily_content_ready_v1, delivered)</c>. Kept by database triggers (<see cref="RollupSql"/>) in the same
-/// transaction as the row change that moves it, so the dashboard reads a few hundred of these instead of the day's rows.
+/// template:daily_content_ready_v1, delivered)</c>. Database triggers note every row change that moves one in the
+/// writer's transaction, and <see cref="MetricFolder"/> counts the notes (<see cref="RollupSql"/>), so the dashboard
+/// reads a few hundred of these instead of the day's rows.
 /// </summary>
 public sealed class MetricRollup
 {
@@ -94,15 +95,15 @@ internal sealed class MetricRollupConfiguration :
 }
 
 /// <summary>
-/// What the rollups count, as SQL over one row of a source table, and the triggers and the rebuild made from it. One
-/// list drives both, so a counter cannot be kept one way and rebuilt another.
+/// What the rollups count, as SQL over one row of a source table, and the triggers, the fold and the rebuild made from
+/// it. One list drives them all, so a counter cannot be kept one way and rebuilt another.
 /// </summary>
 /// <remarks>
 /// Why triggers: the rows these counters follow are written by a dozen paths, several in raw SQL (the outbox's status
 /// and send results), and a status only knows the row's new state. A trigger sees the old and the new row, runs in the
-/// writer's transaction (a rolled-back batch counts nothing; a redelivered webhook that changes nothing counts nothing),
+/// writer's transaction (a rolled-back batch notes nothing; a redelivered webhook that changes nothing notes nothing),
 /// and no future code path can forget it. Rows are never counted down when they are deleted: retention prunes raw rows,
-/// the history stays in the rollups.
+/// the history stays in the rollups. ADR-005 has the reasons and the measurements.
 /// </remarks>
 public static class RollupSql
 {
@@ -303,8 +304,8 @@ public static class RollupSql
     /// <summary>
     /// Counts a batch of noted rows: for each row, the counters of its current state, minus those of its state before the
     /// first pending note (unless that note is its insert). However many updates a row had since the last fold, the net is
-    /// right. <paramref name="batch"/> is a query of the batch's notes (Id, RowId, IsInsert, Old1..3); the result is a
-    /// query of deltas (Day, Scope, Name, Delta, LastAt) and, for distinct counters, of the members to remember.
+    /// right. <paramref name="firsts"/> is a table of each batch row's first note (RowId, IsInsert, Old1..3); the result is
+    /// a query of deltas (Day, Scope, Name, Delta, LastAt) and, for distinct counters, of the members to remember.
     /// </summary>
     internal static (string Deltas, string? Members) FoldSql(bool postgres, int source, string firsts)
     {
