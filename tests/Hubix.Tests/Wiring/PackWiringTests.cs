@@ -65,6 +65,7 @@ public class PackWiringTests
         // Metrics: the pack and the tap → first accepted figure, from the Unlocks table.
         var today = Today(host);
         var tapDay = LocalDay.Of(unlock.TappedAt, India);
+await global::Hubix.Dashboard.MetricFolder.FoldAllAsync(host.Db, Ct); // the folder's second, without waiting for it
         var metrics = (await host.Admin.GetFromJsonAsync<MetricsResponse>($"/api/webhook/metrics?from={today.AddDays(-1):yyyy-MM-dd}&to={today:yyyy-MM-dd}", Web, Ct))!;
         Assert.Equal(1, metrics.Days.Sum(d => d.Packs.Delivered));
         Assert.Equal(0, metrics.Days.Sum(d => d.Packs.Partial + d.Packs.Failed + d.Packs.InProgress));
