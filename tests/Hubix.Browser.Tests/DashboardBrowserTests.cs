@@ -39,6 +39,7 @@ public class DashboardBrowserTests
         var time = new FakeTimeProvider(DemoData.Now);
         await using var host = await HubixTestHost.StartAsync(database, time: time);
         await DemoData.SeedAsync(host.Db, Ct);
+        await Hubix.Dashboard.MetricFolder.FoldAllAsync(host.Db, Ct); // the seeded rows, counted (the folder's clock is fake)
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new()
