@@ -45,22 +45,7 @@ public sealed class PackCounts
 /// Median and 95th percentile of a duration, in seconds, over <see cref="Count"/> samples. From the rollups' histogram:
 /// each is the upper bound of the bucket the percentile falls in (bounds in <see cref="RollupSql.LatencyBoundsMs"/>).
 /// </summary>
-public sealed record LatencyStats(int Count, double? MedianSeconds, double? P95Seconds)
-{
-    public static LatencyStats From(List<double> seconds)
-    {
-        if (seconds.Count == 0)
-        {
-            return new LatencyStats(0, null, null);
-        }
-
-        seconds.Sort();
-        return new LatencyStats(seconds.Count, Math.Round(Percentile(seconds, 0.5), 3), Math.Round(Percentile(seconds, 0.95), 3));
-    }
-
-    /// <summary>Nearest-rank percentile (a value that occurred, no interpolation).</summary>
-    public static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-}
+public sealed record LatencyStats(int Count, double? MedianSeconds, double? P95Seconds);
 
 /// <summary>Everything about one local day.</summary>
 public sealed class DayMetrics
