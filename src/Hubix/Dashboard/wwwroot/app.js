@@ -299,7 +299,11 @@ function connect() {
   const ws = new WebSocket(scheme + '://' + location.host + '/ws?access_token=' + encodeURIComponent(key()));
   state.socket = ws;
   const pill = $('live-state');
-  ws.onopen = () => { state.retry = 0; pill.textContent = 'live'; pill.className = 'pill ok'; };
+  ws.onopen = () => {
+    // After a reconnect the events in between are gone (the server drops a client that falls behind): reload.
+    if (state.retry > 0) { loadToday().catch(() => {}); loadConversations(true).catch(() => {}); }
+    state.retry = 0; pill.textContent = 'live'; pill.className = 'pill ok';
+  };
   ws.onclose = () => {
     pill.textContent = 'reconnecting…';
     pill.className = 'pill warn';
