@@ -65,6 +65,11 @@ public static class HubixCli
             {
                 return OptionsError(ex);
             }
+            catch (Data.ReplicaConflictException ex)
+            {
+                await Console.Error.WriteLineAsync("hubix: " + ex.Message);
+                return 1;
+            }
 
             await app.WaitForShutdownAsync(ct);
             return 0;

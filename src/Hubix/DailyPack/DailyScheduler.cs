@@ -1,3 +1,4 @@
+using Hubix.Data;
 using Hubix.Content;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace Hubix.DailyPack;
 /// tick at once: the DailySend unique index keeps it to one template per advisor-day.
 /// </summary>
 public sealed class DailyScheduler(
-    DailySender sender, MediaUploader uploader, IOptions<ScheduleOptions> options, TimeProvider time, ILogger<DailyScheduler> logger) : PollingWorker(time, logger)
+    DailySender sender, MediaUploader uploader, ReplicaLease lease, IOptions<ScheduleOptions> options, TimeProvider time, ILogger<DailyScheduler> logger) : PollingWorker(time, logger)
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,6 +23,11 @@ public sealed class DailyScheduler(
     // The first round runs at start, so a server that was down at 05:00 catches up at once.
     protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct)
     {
+        if (!lease.IsHeld)
+        {
+            return options.Value.Tick; // the leading replica runs the schedule (ADR-007)
+        }
+
         await sender.RunAsync(new DailyRequest("scheduler"), ct);
 
         // Keep media ids of yesterday's to tomorrow's packs fresh (re-upload before Meta's 30 days run out).

@@ -152,13 +152,17 @@ public static class DashboardEndpoints
 
     public sealed record StatusResponse(
         long WebhookAccepted, IReadOnlyDictionary<string, long> WebhookRejected, double InboxLagSeconds, long InboxPending,
-        IReadOnlyDictionary<string, long> OutboxDepth, int LiveClients, long LiveDropped, string TimeZone, DateOnly Today);
+        IReadOnlyDictionary<string, long> OutboxDepth, int LiveClients, long LiveDropped, string TimeZone, DateOnly Today,
+        bool Leading, long SentHere, long LiveLocalOnly);
 
-    private static Ok<StatusResponse> GetStatus(WebhookCounters webhooks, HubixMetrics metrics, LiveFeed feed, IOptions<DashboardOptions> options, TimeProvider time) =>
+    private static Ok<StatusResponse> GetStatus(
+        WebhookCounters webhooks, HubixMetrics metrics, LiveFeed feed, ReplicaLease lease, PostgresLiveRelay relay, DeliveryStats delivery,
+        IOptions<DashboardOptions> options, TimeProvider time) =>
         TypedResults.Ok(new StatusResponse(
             webhooks.AcceptedCount, webhooks.RejectedCounts.ToDictionary(), metrics.InboxLagSeconds, metrics.InboxPending,
             metrics.OutboxDepth.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value), feed.ClientCount, feed.DroppedCount,
-            options.Value.TimeZone, LocalDay.Today(time, options.Value.Zone())));
+            options.Value.TimeZone, LocalDay.Today(time, options.Value.Zone()), lease.IsHeld,
+            delivery.SendsByResult.GetValueOrDefault("accepted"), relay.LocalOnlyCount));
 }
 
 /// <summary>

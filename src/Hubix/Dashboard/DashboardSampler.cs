@@ -20,7 +20,7 @@ internal sealed class DashboardSampler(
         if (feed.ClientCount > 0)
         {
             Last = await SnapshotAsync(now, ct);
-            feed.Publish(Last);
+            feed.PublishLocal(Last);
         }
 
         return options.Value.SnapshotInterval;

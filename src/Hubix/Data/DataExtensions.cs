@@ -1,3 +1,4 @@
+using Hubix.Kernel;
 using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.Data;
@@ -11,6 +12,11 @@ public static class DataExtensions
         builder.Services.AddSingleton(_ => CreateDb(builder.Configuration));
         builder.Services.AddSingleton<IDbContextFactory<HubixDbContext>>(sp => sp.GetRequiredService<HubixDb>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddHubixOptions<ReplicaOptions>();
+        builder.Services.AddSingleton<ReplicaLease>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaLease>());
+        builder.Services.AddSingleton<PostgresLiveRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PostgresLiveRelay>());
         return builder;
     }
 

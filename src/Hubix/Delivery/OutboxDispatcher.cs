@@ -39,6 +39,8 @@ public sealed class OutboxDispatcher : PollingWorker
     private readonly DeliveryEventPublisher _events;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxDispatcher> _logger;
+    private readonly ReplicaLease _lease;
+    private readonly TimeSpan _leaseWait;
 
     private readonly Channel<SendOutcome> _results = Channel.CreateUnbounded<SendOutcome>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _abortSends = new();
@@ -60,9 +62,13 @@ public sealed class OutboxDispatcher : PollingWorker
         DeliveryHealth health,
         DeliveryEventPublisher events,
         TimeProvider time,
-        ILogger<OutboxDispatcher> logger)
+        ILogger<OutboxDispatcher> logger,
+        ReplicaLease lease,
+        IOptions<ReplicaOptions> replicas)
         : base(time, logger)
     {
+        _lease = lease;
+        _leaseWait = replicas.Value.LeaseInterval;
         _store = new OutboxStore(db);
         _signal = signal;
         _services = services;
@@ -107,6 +113,13 @@ public sealed class OutboxDispatcher : PollingWorker
     private async Task<TimeSpan> RunOnceAsync(CancellationToken ct)
     {
         var now = Now();
+        if (!_lease.IsHeld)
+        {
+            // Another replica dispatches: one process spends the number's throughput and paces each recipient (ADR-007).
+            // What this one still has in flight finishes; its results are written as usual.
+            return _leaseWait;
+        }
+
         if (now >= _nextMaintenance)
         {
             await MaintainAsync(now, ct);

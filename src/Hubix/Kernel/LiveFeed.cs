@@ -50,30 +50,60 @@ public sealed class LiveFeed(ILogger<LiveFeed> logger)
     /// <summary>Clients dropped for being too slow, since start.</summary>
     public long DroppedCount => Interlocked.Read(ref _dropped);
 
-    /// <summary>Offers the event to every client. Cheap when nobody listens; never throws.</summary>
-    public void Publish(LiveEvent e)
+    /// <summary>
+    /// Carries events to the other replicas (PostgreSQL LISTEN/NOTIFY) and back to this one; null on one process. When
+    /// set, <see cref="Publish"/> hands events to it, and it delivers them here with <see cref="DeliverLocal"/>.
+    /// </summary>
+    public ILiveRelay? Relay { get; set; }
+
+    /// <summary>Offers the event to every client (of every replica, through <see cref="Relay"/>). Cheap when nobody listens; never throws.</summary>
+    public void Publish(LiveEvent e) => Publish(e, relay: true);
+
+    /// <summary>Offers the event to this process's clients only (the periodic metrics snapshot: each replica samples its own).</summary>
+    public void PublishLocal(LiveEvent e) => Publish(e, relay: false);
+
+    private void Publish(LiveEvent e, bool relay)
     {
         try
         {
             Interlocked.Increment(ref _published);
-            if (_clients.IsEmpty)
+            var relayTo = relay ? Relay : null;
+            if (_clients.IsEmpty && relayTo is null)
             {
                 return;
             }
 
             var bytes = JsonSerializer.SerializeToUtf8Bytes(e, Json);
-            foreach (var client in _clients.Values)
+            if (relayTo is null || !relayTo.TryRelay(bytes))
             {
-                if (!client.Writer.TryWrite(bytes))
-                {
-                    Drop(client, "buffer full");
-                }
+                DeliverLocal(bytes);
             }
         }
         catch (Exception ex)
         {
             // A feature's bad Data object must not break the caller (the inbox worker, a request).
             logger.LogWarning(ex, "Live event {Type} could not be published", e.Type);
+        }
+    }
+
+    /// <summary>Offers one serialized event to this process's clients.</summary>
+    public void DeliverLocal(byte[] utf8Event)
+    {
+        foreach (var client in _clients.Values)
+        {
+            if (!client.Writer.TryWrite(utf8Event))
+            {
+                Drop(client, "buffer full");
+            }
+        }
+    }
+
+    /// <summary>Drops every client (they reconnect and reload): events were lost on the way to them.</summary>
+    public void DropAll(string reason)
+    {
+        foreach (var client in _clients.Values)
+        {
+            Drop(client, reason);
         }
     }
 
@@ -164,4 +194,11 @@ public sealed class LiveFeed(ILogger<LiveFeed> logger)
             _dropped.Dispose();
         }
     }
+}
+
+/// <summary>Carries serialized live events to every replica (including this one); see <see cref="LiveFeed.Relay"/>.</summary>
+public interface ILiveRelay
+{
+    /// <summary>False when the event cannot be relayed now: the caller delivers it to this process's clients only.</summary>
+    bool TryRelay(byte[] utf8Event);
 }

@@ -10,7 +10,7 @@ namespace Hubix.Webhooks;
 /// want to look at it or re-process it; without this the inbox grows by every webhook forever (the ingest bench
 /// writes 120 MB in 30 s). Pending and dead-lettered rows are never deleted.
 /// </summary>
-public sealed class InboxCleanup(HubixDb db, IOptions<InboxOptions> options, TimeProvider time, ILogger<InboxCleanup> logger) : PollingWorker(time, logger)
+public sealed class InboxCleanup(HubixDb db, ReplicaLease lease, IOptions<InboxOptions> options, TimeProvider time, ILogger<InboxCleanup> logger) : PollingWorker(time, logger)
 {
     private const int Chunk = 1000;
 
@@ -24,7 +24,11 @@ public sealed class InboxCleanup(HubixDb db, IOptions<InboxOptions> options, Tim
 
     protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct)
     {
-        await RunOnceAsync(ct);
+        if (lease.IsHeld)
+        {
+            await RunOnceAsync(ct); // one cleanup at a time: the leading replica's (ADR-007)
+        }
+
         return options.Value.CleanupInterval;
     }
 

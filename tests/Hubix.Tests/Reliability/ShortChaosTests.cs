@@ -55,8 +55,8 @@ public class ShortChaosTests
             await PackImport.ImportDirectoryAsync(db, Path.Combine(dir, "content"), DateTime.UtcNow, Ct);
         }
 
-        var hubixPort = FreePort();
-        var sandboxPort = FreePort();
+        var hubixPort = ServeProcess.FreePort();
+        var sandboxPort = ServeProcess.FreePort();
         var sandbox = SandboxApp.Create(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Hubix:WhatsApp:AppSecret"] = HubixTestHost.AppSecret,
@@ -94,8 +94,8 @@ public class ShortChaosTests
         Process? serve = null;
         try
         {
-            serve = await StartServeAsync(hubixPort, common, dir);
-            await RunCliAsync(["send-daily", "--date", today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), .. common], dir);
+            serve = await ServeProcess.StartServeAsync(hubixPort, common, dir);
+            await ServeProcess.RunCliAsync(["send-daily", "--date", today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), .. common], dir);
 
             await using var db = database.Open();
             var templates = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -123,7 +123,7 @@ public class ShortChaosTests
             }
 
             serve.Dispose();
-            serve = await StartServeAsync(hubixPort, common, dir);
+            serve = await ServeProcess.StartServeAsync(hubixPort, common, dir);
 
             // Settle: every pack row final, nothing pending in the inbox, the sandbox's webhook queue empty.
             await HubixTestHost.EventuallyAsync(async () =>
@@ -204,67 +204,11 @@ public class ShortChaosTests
 
     private static long Sum(List<Counter> counters, string scope, string name) => counters.Where(c => c.Scope == scope && c.Name == name).Sum(c => c.Value);
 
-    private static string Hubix => Path.Combine(AppContext.BaseDirectory, "hubix");
-
-    private static async Task<Process> StartServeAsync(int port, string[] common, string dir)
-    {
-        var psi = new ProcessStartInfo(Hubix) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["serve", $"--urls=http://127.0.0.1:{port}", .. common])
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await HubixTestHost.EventuallyAsync(async () =>
-        {
-            Assert.False(p.HasExited, "hubix serve exited during start");
-            try
-            {
-                using var r = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Ct);
-                return r.IsSuccessStatusCode;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                return false;
-            }
-        }, "hubix serve to be ready", 60_000);
-        return p;
-    }
-
-    private static async Task RunCliAsync(string[] args, string dir)
-    {
-        var psi = new ProcessStartInfo(Hubix) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEndAsync(Ct);
-        var error = p.StandardError.ReadToEndAsync(Ct);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        cts.CancelAfter(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
-        Assert.True(p.ExitCode == 0, $"hubix {args[0]} exited {p.ExitCode}: {await output}{await error}");
-    }
-
     private static async Task<string> TapAsync(HttpClient control, string phone, string wamid)
     {
         using var r = await control.PostAsJsonAsync($"/_sandbox/phones/{phone}/tap", new { messageId = wamid, button = 0 }, Ct);
         Assert.True(r.IsSuccessStatusCode, $"tap {phone}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync(Ct)}");
         var node = await r.Content.ReadFromJsonAsync<JsonObject>(Ct);
         return (string?)node?["id"] ?? "";
-    }
-
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 }
