@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Diagnostics;
 using System.CommandLine;
 using Hubix.Data;
 using Hubix.Hosting;
@@ -15,6 +17,7 @@ public static class HubixCli
         var root = new RootCommand("Hubix: daily WhatsApp content and an AI assistant for advisors.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Migrate());
+        root.Subcommands.Add(Backup());
         root.Subcommands.Add(SandboxCommands.Sandbox());
         root.Subcommands.Add(SandboxCommands.Demo());
         root.Subcommands.Add(FeatureCommands.Advisors());
@@ -92,6 +95,50 @@ public static class HubixCli
             }
 
             await Dashboard.MetricZone.SyncAsync(db, zone, ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Backup()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "Where to write the copy; it must not exist yet." };
+        var command = new Command("backup", "Copy the SQLite database to FILE, consistent while hubix serves (VACUUM INTO). PostgreSQL: use pg_dump (deploy/README.md).") { file };
+        command.SetAction(async (result, ct) =>
+        {
+            var config = Configuration(result);
+            var target = result.GetValue(file)!;
+            await using var db = DataExtensions.CreateDb(config);
+            if (db.IsPostgres)
+            {
+                await Console.Error.WriteLineAsync("hubix: on PostgreSQL back up with pg_dump (pg_dump -Fc -f hubix.dump DBNAME) and restore with pg_restore; deploy/README.md, section Backups, has the steps.");
+                return 2;
+            }
+
+            if (target.Exists)
+            {
+                await Console.Error.WriteLineAsync($"hubix: {target.FullName} exists; backup writes a new file only.");
+                return 1;
+            }
+
+            target.Directory?.Create();
+            var started = Stopwatch.GetTimestamp();
+            await using (var connection = await db.OpenConnectionAsync(ct))
+            await using (var cmd = connection.CreateCommand())
+            {
+                // One read transaction: a consistent copy while writers go on, compacted, without the WAL.
+                cmd.CommandText = "VACUUM INTO @file";
+                cmd.CommandTimeout = 0;
+                var p = cmd.CreateParameter();
+                p.ParameterName = "@file";
+                p.Value = target.FullName;
+                cmd.Parameters.Add(p);
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+
+            target.Refresh();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"backed up to {target.FullName}: {target.Length:N0} bytes in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s"));
             return 0;
         });
         return command;

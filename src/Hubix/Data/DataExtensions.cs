@@ -29,7 +29,7 @@ public static class DataExtensions
             connectionString = DatabaseOptions.DefaultSqlite;
         }
 
-        return new HubixDb(options.Provider, connectionString);
+        return new HubixDb(options.Provider, connectionString, options.Synchronous);
     }
 
     /// <summary>Applies pending migrations; an explicit, logged step before anything is served.</summary>

@@ -6,6 +6,16 @@ public enum DatabaseProvider
     Postgres,
 }
 
+/// <summary>SQLite's <c>synchronous</c> setting (WAL mode).</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>A commit survives a process crash; power loss can drop the last commits.</summary>
+    Normal,
+
+    /// <summary>A commit survives power loss too: an fsync per commit.</summary>
+    Full,
+}
+
 /// <summary><c>Hubix:Database</c>. The connection string itself is <c>ConnectionStrings:Hubix</c>.</summary>
 public sealed class DatabaseOptions
 {
@@ -17,4 +27,7 @@ public sealed class DatabaseOptions
 
     /// <summary>Apply pending migrations when the server starts (default true); otherwise run <c>hubix migrate</c>.</summary>
     public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>SQLite: <c>Normal</c> (default) or <c>Full</c> (every acknowledged write survives power loss, at an fsync per commit).</summary>
+    public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Normal;
 }

@@ -16,7 +16,10 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
     private readonly DbContextOptions<PostgresHubixDbContext>? _postgres;
     private readonly NpgsqlDataSource? _dataSource;
 
-    public HubixDb(DatabaseProvider provider, string connectionString)
+    private readonly SqlitePragmas? _pragmas;
+
+    /// <param name="synchronous">SQLite only: <see cref="SqliteSynchronous.Full"/> makes each commit survive power loss (an fsync per commit).</param>
+    public HubixDb(DatabaseProvider provider, string connectionString, SqliteSynchronous synchronous = SqliteSynchronous.Normal)
     {
         Provider = provider;
         if (provider == DatabaseProvider.Sqlite)
@@ -35,9 +38,10 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
             }
 
             ConnectionString = builder.ToString();
+            _pragmas = synchronous == SqliteSynchronous.Full ? SqlitePragmas.Full : SqlitePragmas.Normal;
             _sqlite = new DbContextOptionsBuilder<SqliteHubixDbContext>()
                 .UseSqlite(ConnectionString, o => o.CommandTimeout(30))
-                .AddInterceptors(SqlitePragmas.Instance)
+                .AddInterceptors(_pragmas)
                 .Options;
         }
         else
@@ -99,7 +103,7 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
 
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
-        await SqlitePragmas.ApplyAsync(connection, ct);
+        await _pragmas!.ApplyAsync(connection, ct);
         return connection;
     }
 
@@ -115,30 +119,44 @@ public sealed class HubixDb : IDbContextFactory<HubixDbContext>, IAsyncDisposabl
 /// <summary>Per-connection SQLite settings, each for a reason.</summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
-    public static readonly SqlitePragmas Instance = new();
+    public static readonly SqlitePragmas Normal = new("NORMAL");
+    public static readonly SqlitePragmas Full = new("FULL");
 
     // journal_mode=WAL: readers never block the writer, and commits append instead of rewriting pages.
-    // synchronous=NORMAL: in WAL mode a commit survives a process crash (SIGKILL); only an OS crash or power
-    //   loss can drop the last transactions. FULL costs an fsync per commit (about 6x fewer commits/s here).
+    // synchronous=NORMAL (default): in WAL mode a commit survives a process crash (SIGKILL); only an OS crash or power
+    //   loss can drop the last transactions. FULL (Hubix:Database:Synchronous=Full) fsyncs the WAL at every commit, so an
+    //   acknowledged webhook survives power loss too; its cost is measured in BENCHMARKS.md.
     // busy_timeout: wait for the other writer instead of failing at once with SQLITE_BUSY.
     // foreign_keys: enforce the relations EF declares.
-    private const string Sql =
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
+    private readonly string _sql;
+
+    // EF opens a read-only connection to ask whether the file exists; switching a rollback-journal file (a backup made
+    // by VACUUM INTO, say) to WAL there fails with "attempt to write a readonly database". Such a connection gets the rest.
+    private readonly string _readOnlySql;
+
+    private SqlitePragmas(string synchronous)
+    {
+        _readOnlySql = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
+        _sql = "PRAGMA journal_mode=WAL; " + _readOnlySql;
+    }
+
+    private string SqlFor(DbConnection connection) =>
+        new SqliteConnectionStringBuilder(connection.ConnectionString).Mode == SqliteOpenMode.ReadOnly ? _readOnlySql : _sql;
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = Sql;
+        cmd.CommandText = SqlFor(connection);
         cmd.ExecuteNonQuery();
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         => await ApplyAsync(connection, cancellationToken);
 
-    public static async Task ApplyAsync(DbConnection connection, CancellationToken ct)
+    public async Task ApplyAsync(DbConnection connection, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = Sql;
+        cmd.CommandText = SqlFor(connection);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 }

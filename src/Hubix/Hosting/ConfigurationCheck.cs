@@ -30,6 +30,12 @@ public static class ConfigurationCheck
             problems.Add($"ConnectionStrings:Hubix is required when Hubix:Database:Provider is Postgres. {HowToSet("ConnectionStrings:Hubix")}");
         }
 
+        var synchronous = configuration["Hubix:Database:Synchronous"];
+        if (!string.IsNullOrEmpty(synchronous) && !Enum.TryParse<Data.SqliteSynchronous>(synchronous, ignoreCase: true, out _))
+        {
+            problems.Add($"Hubix:Database:Synchronous is '{synchronous}'; use Normal or Full. {HowToSet("Hubix:Database:Synchronous")}");
+        }
+
         var baseUrl = configuration["Hubix:WhatsApp:GraphBaseUrl"];
         if (!string.IsNullOrEmpty(baseUrl) && !Uri.TryCreate(baseUrl, UriKind.Absolute, out _))
         {

@@ -58,6 +58,10 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(DatabaseProvider.Postgres, cs, null, admin, name);
     }
 
+    /// <summary>An existing SQLite file (a backup, say); deleted with the test's temp folder only if it is in one.</summary>
+    public static Task<TestDatabase> CreateFromFileAsync(string path) =>
+        Task.FromResult(new TestDatabase(DatabaseProvider.Sqlite, $"Data Source={path}", null, null, null));
+
     /// <summary>Configuration arguments that point a Hubix host at this database.</summary>
     public IEnumerable<string> HostArgs =>
     [
