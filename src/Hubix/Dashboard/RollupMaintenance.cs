@@ -107,7 +107,7 @@ public sealed class MetricsRebuild(HubixDb db)
         using var gate = await db.EnterWriteAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Count what is noted first: a note left for later would count its row's change again on top of the recount.
-        while (await MetricFolder.FoldAsync(db, connection, tx, ct) > 0)
+        while (await MetricFolder.FoldAsync(db, connection, tx, ct, waitForLock: true) > 0)
         {
         }
 
@@ -164,7 +164,7 @@ internal sealed class MetricFolder(HubixDb db, TimeProvider time, ILogger<Metric
     private const long AdvisoryLock = 0x4855_4249_5852_4F4C; // "HUBIXROL"
 
     protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct) =>
-        await FoldAsync(db, ct) > 0 ? TimeSpan.Zero : Interval;
+        await FoldAsync(db, ct, waitForLock: false) > 0 ? TimeSpan.Zero : Interval;
 
     protected override TimeSpan ErrorDelay => TimeSpan.FromSeconds(5);
 
@@ -175,26 +175,27 @@ internal sealed class MetricFolder(HubixDb db, TimeProvider time, ILogger<Metric
 
     protected override Task WaitAsync(TimeSpan wait, CancellationToken ct) => _never.WaitAsync(wait, ct);
 
-    /// <summary>Folds until nothing is pending (or another replica holds the fold).</summary>
+    /// <summary>Folds until nothing is pending, waiting for a fold another process (or the worker) is running.</summary>
     public static async Task FoldAllAsync(HubixDb db, CancellationToken ct)
     {
-        while (await FoldAsync(db, ct) > 0)
+        while (await FoldAsync(db, ct, waitForLock: true) > 0)
         {
         }
     }
 
     /// <summary>Folds one batch per source in one transaction; returns how many notes it folded.</summary>
-    public static async Task<int> FoldAsync(HubixDb db, CancellationToken ct)
+    /// <param name="waitForLock">PostgreSQL: wait for the replica that is folding (else skip the round and return 0).</param>
+    public static async Task<int> FoldAsync(HubixDb db, CancellationToken ct, bool waitForLock)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         using var gate = await db.EnterWriteAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var folded = await FoldAsync(db, connection, tx, ct);
+        var folded = await FoldAsync(db, connection, tx, ct, waitForLock);
         await tx.CommitAsync(ct);
         return folded;
     }
 
-    internal static async Task<int> FoldAsync(HubixDb db, DbConnection connection, DbTransaction tx, CancellationToken ct)
+    internal static async Task<int> FoldAsync(HubixDb db, DbConnection connection, DbTransaction tx, CancellationToken ct, bool waitForLock)
     {
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
@@ -202,10 +203,19 @@ internal sealed class MetricFolder(HubixDb db, TimeProvider time, ILogger<Metric
         cmd.AddParameter("@batch", Batch);
         if (db.IsPostgres)
         {
-            cmd.CommandText = $"SELECT pg_try_advisory_xact_lock({AdvisoryLock})";
-            if (await cmd.ExecuteScalarAsync(ct) is not true)
+            if (waitForLock)
             {
-                return 0;
+                // A rebuild or an explicit fold must count every pending note, so it waits for a running fold to commit.
+                cmd.CommandText = $"SELECT pg_advisory_xact_lock({AdvisoryLock})";
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+            else
+            {
+                cmd.CommandText = $"SELECT pg_try_advisory_xact_lock({AdvisoryLock})";
+                if (await cmd.ExecuteScalarAsync(ct) is not true)
+                {
+                    return 0;
+                }
             }
         }
 

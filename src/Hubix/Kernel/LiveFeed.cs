@@ -140,8 +140,8 @@ public sealed class LiveFeed(ILogger<LiveFeed> logger)
         if (_clients.TryRemove(client.Id, out _))
         {
             Interlocked.Increment(ref _dropped);
+            client.Cancel(); // before completing: the socket's loop must see the drop when its reads end
             client.Writer.TryComplete();
-            client.Cancel();
             logger.LogInformation("Live feed client {ClientId} dropped: {Reason}", client.Id, reason);
         }
     }

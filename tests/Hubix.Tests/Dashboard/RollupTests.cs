@@ -56,9 +56,9 @@ public class RollupTests
 
         // Noted by the trigger, not counted yet; then counted by the fold.
         Assert.Equal((0L, 0L, 3), await ReadAsync());
-        Assert.Equal(3, await MetricFolder.FoldAsync(db, Ct));
+        Assert.Equal(3, await MetricFolder.FoldAsync(db, Ct, waitForLock: true));
         Assert.Equal((1L, 2L, 0), await ReadAsync());
-        Assert.Equal(0, await MetricFolder.FoldAsync(db, Ct));
+        Assert.Equal(0, await MetricFolder.FoldAsync(db, Ct, waitForLock: true));
     }
 
     [Theory]
