@@ -111,7 +111,8 @@ public sealed class DailyReportService(HubixDb db)
             r.TemplateReadAt = m.ReadAt;
             r.TemplateErrorCode = m.IsFailed ? m.ErrorCode : null;
             r.Outcome = m.State;
-            r.Reason = m.IsFailed ? (m.ErrorCode is { } code ? "error_" + code.ToString(CultureInfo.InvariantCulture) : m.ErrorReason ?? "failed") : null;
+            r.Reason = m.IsCancelled ? m.ErrorReason ?? "cancelled"
+                : m.IsFailed ? (m.ErrorCode is { } code ? "error_" + code.ToString(CultureInfo.InvariantCulture) : m.ErrorReason ?? "failed") : null;
         }
 
         foreach (var m in messages.Where(m => m.Purpose != "daily"))
@@ -127,7 +128,7 @@ public sealed class DailyReportService(HubixDb db)
         {
             var all = byPhone.Count();
             var delivered = byPhone.Count(m => m.IsDelivered);
-            var failed = byPhone.Count(m => m.IsFailed);
+            var failed = byPhone.Count(m => m.IsFailed || m.IsCancelled); // a cancelled item: the pack did not arrive whole
             rows[byPhone.Key].PackState = delivered == all ? "delivered" : failed == all ? "failed" : failed > 0 ? "partial" : "in_progress";
         }
 

@@ -35,7 +35,7 @@ public class ScheduleAndConsentWiringTests
         var patch = await host.Admin.PatchAsJsonAsync($"/api/advisors/{bala}", new { status = "opted_out" }, Ct);
         Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
         var optOut = await live.WaitForAsync("opt_out", e => e.Str("phone") == bala, "an opt_out event");
-        Assert.Equal("admin", optOut.DataStr("source"));
+        Assert.Equal("operator", optOut.DataStr("source"));
 
         var send = await host.Admin.PostAsync("/api/daily/send", null, Ct);
         Assert.Equal(HttpStatusCode.OK, send.StatusCode);
@@ -50,7 +50,7 @@ public class ScheduleAndConsentWiringTests
         var tomorrow = (await host.Admin.GetFromJsonAsync<DailyRunState>($"/api/dashboard/daily-run?date={today.AddDays(1):yyyy-MM-dd}", Web, Ct))!;
         Assert.Equal("not_started", tomorrow.State);
 
-        var patchBack = await host.Admin.PatchAsJsonAsync($"/api/advisors/{bala}", new { status = "active" }, Ct);
+        var patchBack = await host.Admin.PatchAsJsonAsync($"/api/advisors/{bala}", new { status = "active", reason = "asked again by phone, call log 17" }, Ct);
         Assert.Equal(HttpStatusCode.OK, patchBack.StatusCode);
         await live.WaitForAsync("opt_in", e => e.Str("phone") == bala, "an opt_in event");
 await global::Hubix.Dashboard.MetricFolder.FoldAllAsync(host.Db, Ct); // the folder's second, without waiting for it
