@@ -281,8 +281,10 @@ public sealed class DailyReportService(HubixDb db)
             return "";
         }
 
-        // Names come from people: a cell starting with = + - @ would run as a formula in a spreadsheet.
-        if (value[0] is '=' or '+' or '-' or '@' && !char.IsDigit(value.Length > 1 ? value[1] : 'x'))
+        // Names come from people: a cell starting with = + - @ (or a tab or CR, which some spreadsheets skip before
+        // reading one of those) would run as a formula. Always neutralised, whatever follows: "=1+HYPERLINK(...)" and
+        // "-1+..." are formulas too. No cell of ours is a signed number, so nothing legitimate is changed.
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
         {
             value = "'" + value;
         }
