@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hubix.Advisors;
+using Hubix.Dashboard;
 using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.Tests.DailyPack;
@@ -129,5 +130,23 @@ public class ConsentAtSendTests
             ids.Select(id => rows.Single(r => r.Id == id).State));
         Assert.Equal([ids[3], ids[4]], kit.Stub.Calls.Select(c => c.OutboxId).Order());
         Assert.Equal(3, kit.Host.Services.GetRequiredService<DeliveryStats>().SendsByResult["cancelled"]);
+
+        // The rollups count the new state, and what the triggers kept equals a recount from the rows. The host stops
+        // first: its own folder would otherwise fold notes between the two reads.
+        await kit.Host.App.StopAsync(Ct);
+        var kept = await RollupsAsync(kit.Host.Db);
+        Assert.Equal(3, kept.Where(k => k.Name == "cancelled").Sum(k => k.Value));
+        var day = DateOnly.FromDateTime(kit.Now);
+        await new MetricsRebuild(kit.Host.Db).RunAsync(day.AddDays(-2), day.AddDays(2), TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"), kit.Time, Ct);
+        Assert.Equal(kept, await RollupsAsync(kit.Host.Db));
+    }
+
+    private static async Task<List<(DateOnly Day, string Scope, string Name, long Value)>> RollupsAsync(HubixDb db)
+    {
+        await MetricFolder.FoldAllAsync(db, Ct);
+        await using var ctx = db.CreateDbContext();
+        var rows = await MetricCounters.ReadAsync(ctx, DateOnly.MinValue, DateOnly.MaxValue, Ct);
+        return rows.Where(r => r.Value != 0).Select(r => (r.Day, r.Scope, r.Name, (long)r.Value))
+            .OrderBy(r => r.Day).ThenBy(r => r.Scope, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal).ToList();
     }
 }
