@@ -33,43 +33,57 @@ internal static partial class LiveSocket
 
         using var ws = await http.WebSockets.AcceptWebSocketAsync();
         using var subscription = feed.Subscribe(options.ClientBuffer);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscription.Dropped, stopping);
+        // Not linked to the drop: cancelling a WebSocket's pending send or receive aborts it, and a dropped client that
+        // still reads should get a close frame saying why. A send stuck on a client that stopped reading is cancelled
+        // (and the socket aborted) two seconds after the drop.
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        using var dropped = subscription.Dropped.Register(() => TryCancelAfter(cts, CloseTimeout));
         LogConnected(logger, subscription.Id, feed.ClientCount);
         if (sampler?.Last is { } last)
         {
             feed.PublishTo(subscription, last);
         }
 
-        var receiving = DrainAsync(ws, cts);
+        var closedByClient = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var receiving = DrainAsync(ws, closedByClient, cts);
         try
         {
             await foreach (var bytes in subscription.Reader.ReadAllAsync(cts.Token))
             {
+                if (subscription.Dropped.IsCancellationRequested || closedByClient.Task.IsCompleted)
+                {
+                    break;
+                }
+
                 await ws.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cts.Token);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
         {
-            // Closed, dropped as too slow, or shutting down.
+            // Closed, stuck after a drop, or shutting down.
         }
         finally
         {
-            await cts.CancelAsync();
-            if (subscription.Dropped.IsCancellationRequested || ws.State != WebSocketState.Open)
-            {
-                ws.Abort();
-            }
-            else
+            if (ws.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 try
                 {
-                    using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                    await ws.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping", closeTimeout.Token);
+                    var (status, reason) = subscription.Dropped.IsCancellationRequested
+                        ? (WebSocketCloseStatus.PolicyViolation, "too slow: events were dropped; reconnect and reload")
+                        : (WebSocketCloseStatus.EndpointUnavailable, "server stopping");
+                    using var closeTimeout = new CancellationTokenSource(CloseTimeout);
+                    await ws.CloseOutputAsync(status, reason, closeTimeout.Token);
+                    await closedByClient.Task.WaitAsync(CloseTimeout);
                 }
-                catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+                catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or WebSocketException or IOException)
                 {
-                    ws.Abort();
                 }
+            }
+
+            TryCancelAfter(cts, TimeSpan.Zero);
+            if (ws.State != WebSocketState.Closed)
+            {
+                ws.Abort();
             }
 
             await receiving;
@@ -77,14 +91,29 @@ internal static partial class LiveSocket
         }
     }
 
-    private static async Task DrainAsync(WebSocket ws, CancellationTokenSource cts)
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
+    private static void TryCancelAfter(CancellationTokenSource cts, TimeSpan delay)
     {
+        try
+        {
+            cts.CancelAfter(delay);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Reads (and discards) what the client sends, until its close frame or the connection's end; then ends the send loop.</summary>
+    private static async Task DrainAsync(WebSocket ws, TaskCompletionSource closedByClient, CancellationTokenSource cts)
+    {
+        var ct = cts.Token;
         var buffer = new byte[1024];
         try
         {
-            while (!cts.IsCancellationRequested)
+            while (!ct.IsCancellationRequested)
             {
-                var result = await ws.ReceiveAsync(buffer, cts.Token);
+                var result = await ws.ReceiveAsync(buffer, ct);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;
@@ -96,13 +125,8 @@ internal static partial class LiveSocket
         }
         finally
         {
-            try
-            {
-                await cts.CancelAsync();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            closedByClient.TrySetResult();
+            TryCancelAfter(cts, TimeSpan.Zero);
         }
     }
 

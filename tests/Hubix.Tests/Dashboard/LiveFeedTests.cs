@@ -142,6 +142,36 @@ public class LiveFeedTests
     }
 
     [Fact]
+    public async Task A_dropped_client_that_still_reads_gets_a_close_frame_saying_why()
+    {
+        await using var database = await TestDatabase.CreateAsync("Sqlite");
+        await using var host = await HubixTestHost.StartAsync(database, ["--Hubix:Dashboard:ClientBuffer=1"]);
+        var feed = host.Services.GetRequiredService<LiveFeed>();
+        using var ws = await ConnectAsync(host, header: true);
+        await HubixTestHost.EventuallyAsync(() => Task.FromResult(feed.ClientCount == 1), "the client registered");
+
+        // Published in one synchronous burst, faster than any send loop drains a one-event buffer.
+        for (var i = 0; i < 10_000 && feed.DroppedCount == 0; i++)
+        {
+            feed.Publish(new LiveEvent("bulk", DateTime.UnixEpoch, null, i));
+        }
+
+        Assert.Equal(1, feed.DroppedCount);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(15_000);
+        var buffer = new byte[64 * 1024];
+        WebSocketReceiveResult r;
+        do
+        {
+            r = await ws.ReceiveAsync(buffer, timeout.Token);
+        }
+        while (r.MessageType != WebSocketMessageType.Close);
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, r.CloseStatus);
+        Assert.Contains("too slow", r.CloseStatusDescription, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Publish_with_nobody_listening_or_unserializable_data_does_not_throw()
     {
         var feed = new LiveFeed(Microsoft.Extensions.Logging.Abstractions.NullLogger<LiveFeed>.Instance);

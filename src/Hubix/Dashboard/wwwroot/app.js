@@ -299,7 +299,11 @@ function connect() {
   const ws = new WebSocket(scheme + '://' + location.host + '/ws?access_token=' + encodeURIComponent(key()));
   state.socket = ws;
   const pill = $('live-state');
-  ws.onopen = () => { state.retry = 0; pill.textContent = 'live'; pill.className = 'pill ok'; };
+  ws.onopen = () => {
+    // After a reconnect the events in between are gone (the server drops a client that falls behind): reload.
+    if (state.retry > 0) { loadToday().catch(() => {}); loadConversations(true).catch(() => {}); }
+    state.retry = 0; pill.textContent = 'live'; pill.className = 'pill ok';
+  };
   ws.onclose = () => {
     pill.textContent = 'reconnecting…';
     pill.className = 'pill warn';
@@ -325,7 +329,8 @@ function onEvent(e) {
   list.prepend(li);
   while (list.children.length > 200) { list.lastElementChild.remove(); }
   if (e.type === 'tap' || e.type === 'status' || e.type === 'failure' || e.type === 'pack' || e.type === 'delivery') {
-    debounce('today', () => loadToday().catch(() => {}), 300);
+    // The figures are counted from the raw rows up to a second after the event (ADR-005): read them after that.
+    debounce('today', () => loadToday().catch(() => {}), 1500);
   }
   if (e.type === 'failure') { debounce('failures', () => loadFailures().catch(() => {}), 1000); }
   if (e.type === 'message' || e.type === 'operator_reply' || e.type === 'handoff' || e.type === 'agent' || e.type === 'tap') {
