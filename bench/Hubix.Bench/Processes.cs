@@ -241,6 +241,8 @@ public sealed class SandboxServer : IDisposable
             $"--Hubix:WhatsApp:AccessToken={BenchSecrets.AccessToken}",
             $"--Hubix:WhatsApp:PhoneNumberId={BenchSecrets.PhoneNumberId}",
             $"--Hubix:WhatsApp:BusinessAccountId={BenchSecrets.BusinessAccountId}",
+            // The bench's Hubix talks to this sandbox, not Meta: its secrets are the bench's, so the sandbox may use them.
+            $"--Hubix:WhatsApp:GraphBaseUrl=http://127.0.0.1:{Port}",
             "--Logging:LogLevel:Default=Warning",
             .. extraArgs ?? [],
         ];

@@ -29,6 +29,8 @@ public sealed class Stack : IAsyncDisposable
         Phones = phones;
         PackDate = date;
         Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
+        // The sandbox's control POSTs (faults, taps, texts) need it; Hubix ignores it.
+        Http.DefaultRequestHeaders.Add("X-Sandbox-Control", "1");
     }
 
     public Options Options { get; }

@@ -4,21 +4,27 @@ using Microsoft.Extensions.Options;
 namespace Hubix.Sandbox;
 
 /// <summary>
-/// Settings of the sandbox. The account keys come from <c>Hubix:WhatsApp</c> (the same keys the server reads,
-/// so one configuration serves both); everything else comes from <c>Hubix:Sandbox</c>.
+/// Settings of the sandbox. The account ids come from <c>Hubix:WhatsApp</c> (the same keys the server reads, so one
+/// configuration serves both); everything else comes from <c>Hubix:Sandbox</c>. The secrets are <c>Hubix:Sandbox:AppSecret</c>
+/// and <c>Hubix:Sandbox:AccessToken</c> when given; otherwise the <c>Hubix:WhatsApp</c> ones only when that configuration points
+/// the server at a loopback Graph (<see cref="SandboxSafety.MayBorrowSecrets"/>); otherwise (a production configuration:
+/// its secrets are Meta's) the sandbox generates its own for the run (<see cref="GeneratedSecrets"/>).
 /// </summary>
 public sealed class SandboxOptions
 {
+    /// <summary>True when the sandbox made up its own secrets because its configuration holds production ones.</summary>
+    public bool GeneratedSecrets { get; set; }
+
     /// <summary>Section holding the sandbox's own settings.</summary>
     public const string SectionName = "Hubix:Sandbox";
 
     /// <summary>Section holding the account settings shared with the server.</summary>
     public const string WhatsAppSectionName = "Hubix:WhatsApp";
 
-    /// <summary><c>Hubix:WhatsApp:AppSecret</c>: HMAC key the sandbox signs its webhooks with.</summary>
+    /// <summary><c>Hubix:Sandbox:AppSecret</c> (or, see the class, <c>Hubix:WhatsApp:AppSecret</c>): HMAC key the sandbox signs its webhooks with.</summary>
     public string AppSecret { get; set; } = "";
 
-    /// <summary><c>Hubix:WhatsApp:AccessToken</c>: the only bearer token the Graph routes accept.</summary>
+    /// <summary><c>Hubix:Sandbox:AccessToken</c> (or, see the class, <c>Hubix:WhatsApp:AccessToken</c>): the only bearer token the Graph routes accept.</summary>
     public string AccessToken { get; set; } = "";
 
     /// <summary><c>Hubix:WhatsApp:PhoneNumberId</c>: the business phone number id the sandbox serves.</summary>

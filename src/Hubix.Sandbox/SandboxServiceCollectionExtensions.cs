@@ -15,13 +15,25 @@ public static class SandboxServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(c);
+        // Generated once per sandbox when it may not borrow the server's secrets (SandboxSafety.MayBorrowSecrets).
+        var own = new Lazy<(string AppSecret, string AccessToken)>(() => (SandboxSafety.NewSecret(), SandboxSafety.NewSecret()));
         s.AddOptions<SandboxOptions>()
             .Configure(o =>
             {
-                c.GetSection(SandboxOptions.SectionName).Bind(o);
+                c.GetSection(SandboxOptions.SectionName).Bind(o); // Hubix:Sandbox:AppSecret / AccessToken, when given, win
                 var wa = c.GetSection(SandboxOptions.WhatsAppSectionName);
-                o.AppSecret = wa["AppSecret"] ?? o.AppSecret;
-                o.AccessToken = wa["AccessToken"] ?? o.AccessToken;
+                if (SandboxSafety.MayBorrowSecrets(wa["GraphBaseUrl"]))
+                {
+                    o.AppSecret = string.IsNullOrEmpty(o.AppSecret) ? wa["AppSecret"] ?? "" : o.AppSecret;
+                    o.AccessToken = string.IsNullOrEmpty(o.AccessToken) ? wa["AccessToken"] ?? "" : o.AccessToken;
+                }
+                else if (string.IsNullOrEmpty(o.AppSecret) || string.IsNullOrEmpty(o.AccessToken))
+                {
+                    o.AppSecret = string.IsNullOrEmpty(o.AppSecret) ? own.Value.AppSecret : o.AppSecret;
+                    o.AccessToken = string.IsNullOrEmpty(o.AccessToken) ? own.Value.AccessToken : o.AccessToken;
+                    o.GeneratedSecrets = true;
+                }
+
                 o.PhoneNumberId = wa["PhoneNumberId"] ?? o.PhoneNumberId;
                 o.BusinessAccountId = wa["BusinessAccountId"] ?? o.BusinessAccountId;
             })

@@ -116,6 +116,7 @@ public sealed class SandboxHarness : IAsyncDisposable
         Graph = new HttpClient { BaseAddress = new Uri(BaseAddress) };
         Graph.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         Control = new HttpClient { BaseAddress = new Uri(BaseAddress) };
+        Control.DefaultRequestHeaders.Add(SandboxSafety.ControlHeader, "1");
     }
 
     public WebApplication App { get; }
@@ -131,6 +132,8 @@ public sealed class SandboxHarness : IAsyncDisposable
         ["Hubix:WhatsApp:AccessToken"] = Token,
         ["Hubix:WhatsApp:PhoneNumberId"] = PhoneNumberId,
         ["Hubix:WhatsApp:BusinessAccountId"] = Waba,
+        // A development configuration (Hubix pointed at a local Graph), so the sandbox may use these secrets.
+        ["Hubix:WhatsApp:GraphBaseUrl"] = "http://127.0.0.1:9",
         ["Hubix:Sandbox:DisplayPhoneNumber"] = Display,
         ["Hubix:Sandbox:WebhookUrl"] = webhookUrl,
         ["Hubix:Sandbox:StatusDelay"] = "00:00:00",

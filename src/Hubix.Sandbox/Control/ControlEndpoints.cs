@@ -42,7 +42,7 @@ internal static class ControlEndpoints
 
     public static void Map(IEndpointRouteBuilder e)
     {
-        var g = e.MapGroup("/_sandbox").WithTags("Sandbox control");
+        var g = e.MapGroup("/_sandbox").WithTags("Sandbox control").AddEndpointFilter(RequireControlHeader);
         g.MapGet("", Page).WithName("SandboxPage");
         g.MapGet("/phones", Phones).WithName("SandboxPhones");
         g.MapPost("/phones", CreatePhone).WithName("SandboxCreatePhone");
@@ -61,6 +61,17 @@ internal static class ControlEndpoints
         }).WithName("SandboxReset");
         g.MapGet("/stats", (SandboxStats stats, PhoneBook book, WebhookDispatcher webhooks, DelayScheduler scheduler) =>
             Results.Json(stats.Snapshot(book.Phones.Count, webhooks.Queued, scheduler.Pending), Json)).WithName("SandboxStats");
+    }
+
+    /// <summary>Control POSTs need <see cref="SandboxSafety.ControlHeader"/>: 1, which a cross-site form cannot send.</summary>
+    private static async ValueTask<object?> RequireControlHeader(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (SandboxSafety.IsRefusedControlRequest(context.HttpContext.Request))
+        {
+            return Results.Json(new ControlError($"Control requests need the header {SandboxSafety.ControlHeader}: 1."), Json, statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        return await next(context);
     }
 
     private static IResult Page()

@@ -26,7 +26,12 @@ public static class AdvisorEndpoints
         string Phone, string? UserId, string Name, string TimeZone, string Language, string[] Categories, string Status,
         DateTime CreatedAt, DateTime? LastInboundAt, DateTime? DeletedAt);
 
-    public sealed record AdvisorRequest(string? Phone, string? Name, string? TimeZone, string? Language, string[]? Categories, string? Status);
+    /// <param name="Reason">Why the status changes: required to re-activate an opted-out advisor (the evidence of their new
+    /// consent, e.g. "signed form 2026-11-30, ticket 4411"), optional otherwise; recorded in the consent ledger.</param>
+    public sealed record AdvisorRequest(string? Phone, string? Name, string? TimeZone, string? Language, string[]? Categories, string? Status, string? Reason = null);
+
+    /// <summary>Longest <see cref="AdvisorRequest.Reason"/> (the ledger's detail column holds 512).</summary>
+    public const int MaxReasonLength = 500;
 
     public sealed record ConsentDto(DateTime At, string Status, string Source, string? Detail);
 
@@ -105,7 +110,11 @@ public static class AdvisorEndpoints
         return created > 0 ? TypedResults.Created($"/api/advisors/{a.Phone}", a.ToDto()) : TypedResults.Ok(a.ToDto());
     }
 
-    /// <summary>Changes the given fields; <c>status</c> (active / opted_out) is recorded in the consent ledger as source admin.</summary>
+    /// <summary>
+    /// Changes the given fields; <c>status</c> (active / opted_out) is recorded in the consent ledger with source
+    /// <c>operator</c> and the <c>reason</c> as detail. An opted-out advisor is re-activated only with a <c>reason</c> (the
+    /// evidence that they asked for it): without one the answer is 409 and nothing changes. Their own START needs none.
+    /// </summary>
     private static async Task<Results<Ok<AdvisorDto>, NotFound, ProblemHttpResult>> PatchAsync(
         string phone, AdvisorRequest body, HubixDb db, ConsentService consent, TimeProvider time, CancellationToken ct)
     {
@@ -139,9 +148,24 @@ public static class AdvisorEndpoints
             errors.Add(new ImportError(0, "status", $"'{body.Status}' is not active or opted_out"));
         }
 
+        var reason = string.IsNullOrWhiteSpace(body.Reason) ? null : body.Reason.Trim();
+        if (reason is { Length: > MaxReasonLength } || reason?.Any(char.IsControl) == true)
+        {
+            errors.Add(new ImportError(0, "reason", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"must be at most {MaxReasonLength} characters without control characters")));
+        }
+
         if (input is null || errors.Count > 0)
         {
             return Invalid(errors);
+        }
+
+        if (status == AdvisorStatus.Active && a.Status == AdvisorStatus.OptedOut && reason is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Advisor opted out",
+                detail: $"{a.Phone} opted out; only their own START or an operator with evidence of their new consent re-activates them. " +
+                    "Send {\"status\": \"active\", \"reason\": \"...\"} with that evidence (recorded in the consent ledger).",
+                extensions: new Dictionary<string, object?> { ["reason"] = "opted_out_needs_reason" });
         }
 
         a.Name = input.Name;
@@ -151,7 +175,7 @@ public static class AdvisorEndpoints
         a.UpdatedAt = now;
         if (status is { } s)
         {
-            consent.Change(work, a, s, "admin", "PATCH /api/advisors", now);
+            consent.Change(work, a, s, "operator", reason ?? "PATCH /api/advisors", now);
         }
 
         await work.CommitAsync(ct);

@@ -15,18 +15,66 @@ public sealed record ImportError(int Row, string Field, string Reason)
 public sealed record AdvisorImportResult(bool Applied, int Created, int Updated, int Skipped, IReadOnlyList<ImportError> Errors);
 
 /// <summary>An advisor as given by a file or the API, already validated and normalised.</summary>
-public sealed record AdvisorInput(string Phone, string Name, string TimeZone, string Language, string Categories);
+/// <param name="Consent">How and when they opted in (the import's <c>consent</c> column), recorded for a new advisor.</param>
+public sealed record AdvisorInput(string Phone, string Name, string TimeZone, string Language, string Categories, ImportedConsent? Consent = null);
+
+/// <summary>Evidence of an opt-in given by an import: where it was collected (<c>web-form</c>) and on which day.</summary>
+public sealed record ImportedConsent(string Source, DateOnly Date)
+{
+    public const int MaxSourceLength = 200;
+
+    /// <summary>
+    /// <c>SOURCE YYYY-MM-DD</c>: the source (any text without control characters, up to 200 characters) and the day of the
+    /// opt-in, not after <paramref name="today"/>. Null with a reason otherwise.
+    /// </summary>
+    public static ImportedConsent? Parse(string raw, DateOnly today, out string? reason)
+    {
+        reason = null;
+        var text = raw.Trim();
+        var space = text.LastIndexOf(' ');
+        if (space <= 0)
+        {
+            reason = $"'{Cut(text)}' is not 'SOURCE YYYY-MM-DD' (e.g. 'web-form 2026-11-01')";
+            return null;
+        }
+
+        var source = text[..space].Trim();
+        if (!DateOnly.TryParseExact(text[(space + 1)..], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            reason = $"'{Cut(text[(space + 1)..])}' is not a date YYYY-MM-DD (the consent column is 'SOURCE YYYY-MM-DD', e.g. 'web-form 2026-11-01')";
+            return null;
+        }
+
+        if (source.Length > MaxSourceLength || source.Any(char.IsControl))
+        {
+            reason = string.Create(CultureInfo.InvariantCulture, $"the source must be at most {MaxSourceLength} characters without control characters");
+            return null;
+        }
+
+        if (date > today)
+        {
+            reason = string.Create(CultureInfo.InvariantCulture, $"the opt-in date {date:yyyy-MM-dd} is in the future");
+            return null;
+        }
+
+        return new ImportedConsent(source, date);
+    }
+
+    private static string Cut(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}
 
 /// <summary>
-/// Imports advisors from CSV (<c>phone,name,timezone,language,categories</c>; categories separated by ';').
+/// Imports advisors from CSV (<c>phone,name,timezone,language,categories,consent</c>; categories separated by ';').
 /// Every row is validated first; a file with errors imports nothing unless <c>skipInvalid</c> is set.
-/// Re-importing a phone updates that advisor (and restores a deleted one) but never changes consent.
+/// Re-importing a phone updates that advisor (and restores a deleted one) but never changes consent. The optional
+/// <c>consent</c> column (<c>SOURCE YYYY-MM-DD</c>, e.g. <c>web-form 2026-11-01</c>) is the evidence of a new advisor's
+/// opt-in: it goes into the consent ledger (source <c>import</c>, the given source as detail, at that day).
 /// </summary>
 public static class AdvisorImport
 {
     public const string DefaultTimeZone = "Asia/Kolkata";
     public const string DefaultLanguage = "en";
-    private static readonly string[] KnownColumns = ["phone", "name", "timezone", "language", "categories"];
+    private static readonly string[] KnownColumns = ["phone", "name", "timezone", "language", "categories", "consent"];
 
     /// <summary>Digits only, 8–15 long, after removing '+', spaces and dashes; null with a reason otherwise.</summary>
     public static string? NormalisePhone(string? raw, out string? reason)
@@ -110,7 +158,8 @@ public static class AdvisorImport
     }
 
     /// <summary>Parses and validates a CSV text. Returns the valid rows (with their row numbers) and every error.</summary>
-    public static (List<(int Row, AdvisorInput Advisor)> Rows, List<ImportError> Errors) Parse(string csv)
+    /// <param name="today">The latest opt-in date the consent column may give (UTC day of the import).</param>
+    public static (List<(int Row, AdvisorInput Advisor)> Rows, List<ImportError> Errors) Parse(string csv, DateOnly? today = null)
     {
         var errors = new List<ImportError>();
         var rows = new List<(int, AdvisorInput)>();
@@ -127,7 +176,7 @@ public static class AdvisorImport
 
         if (records.Count == 0)
         {
-            errors.Add(new ImportError(1, "header", "the file is empty; expected the header phone,name,timezone,language,categories"));
+            errors.Add(new ImportError(1, "header", "the file is empty; expected the header phone,name,timezone,language,categories[,consent]"));
             return (rows, errors);
         }
 
@@ -137,7 +186,7 @@ public static class AdvisorImport
         {
             if (!KnownColumns.Contains(header[i]))
             {
-                errors.Add(new ImportError(1, "header", $"unknown column '{header[i]}'; expected phone,name,timezone,language,categories"));
+                errors.Add(new ImportError(1, "header", $"unknown column '{header[i]}'; expected phone,name,timezone,language,categories[,consent]"));
             }
             else if (!index.TryAdd(header[i], i))
             {
@@ -173,10 +222,23 @@ public static class AdvisorImport
 
             string? Get(string column) => index.TryGetValue(column, out var i) && i < fields.Count ? fields[i] : null;
             var advisor = Validate(rowNumber, Get("phone"), Get("name"), Get("timezone"), Get("language"), Get("categories"), errors);
+            ImportedConsent? consent = null;
+            if (Get("consent") is { } raw && !string.IsNullOrWhiteSpace(raw))
+            {
+                consent = ImportedConsent.Parse(raw, today ?? DateOnly.MaxValue, out var reason);
+                if (consent is null)
+                {
+                    errors.Add(new ImportError(rowNumber, "consent", reason!));
+                    continue;
+                }
+            }
+
             if (advisor is null)
             {
                 continue;
             }
+
+            advisor = advisor with { Consent = consent };
 
             if (seen.TryGetValue(advisor.Phone, out var first))
             {
@@ -194,7 +256,7 @@ public static class AdvisorImport
     /// <summary>Validates the whole file, then (if clean, or when skipping invalid rows) upserts in one transaction.</summary>
     public static async Task<AdvisorImportResult> ImportCsvAsync(HubixDb db, string csv, bool skipInvalid, DateTime now, CancellationToken ct)
     {
-        var (rows, errors) = Parse(csv);
+        var (rows, errors) = Parse(csv, DateOnly.FromDateTime(now));
         if (errors.Count > 0 && (!skipInvalid || errors.Any(e => e.Row <= 1)))
         {
             return new AdvisorImportResult(false, 0, 0, 0, errors);
@@ -205,7 +267,10 @@ public static class AdvisorImport
         return new AdvisorImportResult(true, created, updated, skipped, errors);
     }
 
-    /// <summary>Creates or updates advisors by phone in one transaction. Consent (status) is never changed here.</summary>
+    /// <summary>
+    /// Creates or updates advisors by phone in one transaction. Consent (status) is never changed here; a new advisor's
+    /// <see cref="AdvisorInput.Consent"/> is recorded in the consent ledger in the same transaction.
+    /// </summary>
     public static async Task<(int Created, int Updated)> UpsertAsync(HubixDb db, IReadOnlyList<AdvisorInput> advisors, DateTime now, CancellationToken ct)
     {
         await using var context = db.CreateDbContext();
@@ -239,7 +304,7 @@ public static class AdvisorImport
             }
             else
             {
-                context.Add(new Advisor
+                var advisor = new Advisor
                 {
                     Phone = input.Phone,
                     Name = input.Name,
@@ -249,7 +314,21 @@ public static class AdvisorImport
                     Status = AdvisorStatus.Active,
                     CreatedAt = now,
                     UpdatedAt = now,
-                });
+                };
+                context.Add(advisor);
+                if (input.Consent is { } consent)
+                {
+                    context.Add(new ConsentEvent
+                    {
+                        Advisor = advisor,
+                        Phone = advisor.Phone,
+                        At = consent.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+                        Status = AdvisorStatus.Active,
+                        Source = "import",
+                        Detail = consent.Source,
+                    });
+                }
+
                 created++;
             }
         }

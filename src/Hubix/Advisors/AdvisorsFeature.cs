@@ -29,6 +29,7 @@ public static class AdvisorsFeature
     {
         builder.Services.AddHubixOptions<ConsentOptions>();
         builder.Services.AddSingleton<ConsentService>();
+        builder.Services.AddSingleton(ConsentService.OptedOutHold);
         builder.Services.AddSingleton<Webhooks.IInboxHandler, AdvisorInboxHandler>();
 
         // 131050 send errors are opt-outs too; delivery events are at most once, so it also checks on start.

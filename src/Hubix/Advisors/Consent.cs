@@ -19,7 +19,7 @@ public sealed class ConsentEvent
 
     public AdvisorStatus Status { get; set; }
 
-    /// <summary>keyword, user_preferences, error_131050, admin, import.</summary>
+    /// <summary>keyword, agent, user_preferences, error_131050, operator (the advisors API, with the reason as detail), import.</summary>
     public required string Source { get; set; }
 
     /// <summary>What triggered it: the keyword as typed, the preference summary, the wamid.</summary>

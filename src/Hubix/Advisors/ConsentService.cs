@@ -53,12 +53,28 @@ public sealed class ConsentService(Outbox outbox, LiveFeed feed, IOptions<Consen
     /// <summary>Meta's code for "this user stopped marketing messages from you".</summary>
     public const int StoppedMarketingCode = 131050;
 
+    /// <summary>The outbox reason of a message cancelled because its advisor opted out.</summary>
+    public const string OptedOutReason = "opted_out";
+
+    /// <summary>
+    /// Consent at send time: a message to an advisor who is opted out is not sent, whatever its purpose, except Hubix's
+    /// own <c>system</c> answers (the STOP and START confirmations, "no pack yet", the unknown-sender note): those answer
+    /// something the person just sent. The dispatcher evaluates this in its claim (an index seek on the advisor's phone per
+    /// claimed row), and <see cref="Change"/> uses it to cancel what is still queued when an advisor opts out.
+    /// </summary>
+    public static readonly OutboxHold OptedOutHold = new(OptedOutReason, row =>
+        $"{row}.\"Purpose\" <> '{Outbox.Name(OutboxPurpose.System)}' AND EXISTS (SELECT 1 FROM \"Advisors\" a WHERE a.\"Phone\" = {row}.\"Recipient\" " +
+        $"AND a.\"Status\" = {((int)AdvisorStatus.OptedOut).ToString(System.Globalization.CultureInfo.InvariantCulture)})");
+
     /// <summary>Whether a failure means the user opted out.</summary>
     public static bool IsOptOut(int? code, ErrorClass? errorClass) => errorClass == ErrorClass.OptedOut || code == StoppedMarketingCode;
 
     /// <summary>
     /// Sets the advisor's status and records the change in the unit of work; false (and nothing recorded) when it is
-    /// unchanged. After the commit the change goes on the live feed as <c>opt_out</c> or <c>opt_in</c>.
+    /// unchanged. After the commit the change goes on the live feed as <c>opt_out</c> or <c>opt_in</c>. An opt-out also
+    /// cancels, in the same transaction, the advisor's messages still queued (daily templates, pack items, the
+    /// assistant's and operators' replies: state <c>cancelled</c>, reason <c>opted_out</c>); only <c>system</c> answers
+    /// such as the STOP confirmation still go out (<see cref="OptedOutHold"/>).
     /// </summary>
     /// <param name="source">keyword, agent, user_preferences, error_131050, admin.</param>
     /// <param name="at">When it happened: Meta's timestamp for a message, our clock for an admin action.</param>
@@ -81,6 +97,11 @@ public sealed class ConsentService(Outbox outbox, LiveFeed feed, IOptions<Consen
             Detail = detail is { Length: > 512 } ? detail[..512] : detail,
         };
         work.Db.Add(row);
+        if (status == AdvisorStatus.OptedOut)
+        {
+            outbox.CancelHeld(work, advisor.Phone, OptedOutHold);
+        }
+
         work.AfterCommit(() => feed.Publish(new LiveEvent(status == AdvisorStatus.OptedOut ? "opt_out" : "opt_in", row.At, row.Phone,
             new { consentId = row.Id, source = row.Source, detail = row.Detail })));
         return true;

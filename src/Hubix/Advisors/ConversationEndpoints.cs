@@ -46,6 +46,13 @@ public static partial class ConversationEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such advisor", detail: $"No advisor has phone {phone}.");
         }
 
+        if (advisor.Status == AdvisorStatus.OptedOut)
+        {
+            // It would only be cancelled at send time (ConsentService.OptedOutHold): say so now instead.
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Advisor opted out",
+                detail: "This advisor opted out; Hubix sends them nothing until they write START or an operator records their new consent.");
+        }
+
         if (advisor.LastInboundAt is not { } last)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Window closed",

@@ -147,7 +147,10 @@ public sealed partial class AgentWorker(
         {
             var message = ToMessage(advisor.Phone, reply, answer.Buttons);
             replyTurn.Kind = message.Type;
-            var added = await outbox.EnqueueAsync(work, new OutboxRequest(message, "agent:" + turn.InboundWamid, OutboxPurpose.Agent, OutboxPriority.Waiting,
+            // The confirmation of an opt-out is Hubix's own answer (system), like the STOP keyword's: consent at send time
+            // stops every other message to an opted-out advisor, the assistant's included (ConsentService.OptedOutHold).
+            var purpose = answer.Intent == AgentIntents.OptOut ? OutboxPurpose.System : OutboxPurpose.Agent;
+            var added = await outbox.EnqueueAsync(work, new OutboxRequest(message, "agent:" + turn.InboundWamid, purpose, OutboxPriority.Waiting,
                 ExpiresAt: windowEnd), ct);
             row = added.Count > 0 ? added[0] : null;
             if (row is not null)

@@ -119,11 +119,43 @@ public static class ContentEndpoints
         return TypedResults.Ok(packs);
     }
 
-    private static async Task<IResult> GetMediaAsync(string sha256, HubixDb db, CancellationToken ct)
+    private static async Task<IResult> GetMediaAsync(string sha256, HubixDb db, HttpResponse response, CancellationToken ct)
     {
         await using var context = db.CreateDbContext();
         var file = await context.Set<MediaFile>().AsNoTracking().Where(f => f.Sha256 == sha256)
-            .Select(f => new { f.Bytes, f.MimeType }).SingleOrDefaultAsync(ct);
-        return file is null ? Results.NotFound() : Results.Bytes(file.Bytes, file.MimeType);
+            .Select(f => new { f.Bytes, f.MimeType, f.FileName }).SingleOrDefaultAsync(ct);
+        if (file is null)
+        {
+            return Results.NotFound();
+        }
+
+        var (type, inline) = ServedType(file.FileName, file.MimeType);
+        response.Headers.XContentTypeOptions = "nosniff";
+        if (inline)
+        {
+            return Results.Bytes(file.Bytes, type);
+        }
+
+        // Results.Bytes with a download name sets Content-Disposition: attachment (RFC 6266 filename*).
+        return Results.Bytes(file.Bytes, type, fileDownloadName: SafeName(file.FileName));
+    }
+
+    /// <summary>
+    /// The type /media serves a stored file as, and whether it may show inline. The type comes from the file name's
+    /// extension (<see cref="PackImport.MimeFromName"/>), never from what an uploader claimed: a document uploaded as
+    /// text/html must not run as a page on our origin. Only PNG and JPEG images show inline; everything else (documents,
+    /// unknown types as application/octet-stream) is an attachment.
+    /// </summary>
+    internal static (string Type, bool Inline) ServedType(string? fileName, string storedType)
+    {
+        var type = (fileName is null ? null : PackImport.MimeFromName(fileName))
+            ?? (storedType is "image/png" or "image/jpeg" ? storedType : "application/octet-stream");
+        return (type, type is "image/png" or "image/jpeg");
+    }
+
+    private static string SafeName(string? fileName)
+    {
+        var name = Path.GetFileName(fileName ?? "");
+        return string.IsNullOrWhiteSpace(name) || name.Any(char.IsControl) ? "file" : name;
     }
 }

@@ -105,7 +105,10 @@ public static class UnlockTracker
         }
 
         var accepted = rows.Where(r => r.State is >= OutboxState.Accepted and <= OutboxState.Read).ToList();
-        var failed = rows.Where(r => r.State == OutboxState.Failed).ToList();
+        // A cancelled item (the advisor opted out while the pack was on its way) counts like a failed one: the pack did not
+        // arrive whole, so it is partial (some items went) or failed (none did), with the reason (opted_out) to show why.
+        // It is not delivered, and not left delivering: nothing more of it will ever be sent.
+        var failed = rows.Where(r => r.State is OutboxState.Failed or OutboxState.Cancelled).ToList();
         unlock.FirstAcceptedAt = accepted.Select(r => r.AcceptedAt).Where(a => a is not null).Min() ?? unlock.FirstAcceptedAt;
         if (failed.Count > 0)
         {

@@ -111,7 +111,8 @@ public sealed class DailyReportService(HubixDb db)
             r.TemplateReadAt = m.ReadAt;
             r.TemplateErrorCode = m.IsFailed ? m.ErrorCode : null;
             r.Outcome = m.State;
-            r.Reason = m.IsFailed ? (m.ErrorCode is { } code ? "error_" + code.ToString(CultureInfo.InvariantCulture) : m.ErrorReason ?? "failed") : null;
+            r.Reason = m.IsCancelled ? m.ErrorReason ?? "cancelled"
+                : m.IsFailed ? (m.ErrorCode is { } code ? "error_" + code.ToString(CultureInfo.InvariantCulture) : m.ErrorReason ?? "failed") : null;
         }
 
         foreach (var m in messages.Where(m => m.Purpose != "daily"))
@@ -127,7 +128,7 @@ public sealed class DailyReportService(HubixDb db)
         {
             var all = byPhone.Count();
             var delivered = byPhone.Count(m => m.IsDelivered);
-            var failed = byPhone.Count(m => m.IsFailed);
+            var failed = byPhone.Count(m => m.IsFailed || m.IsCancelled); // a cancelled item: the pack did not arrive whole
             rows[byPhone.Key].PackState = delivered == all ? "delivered" : failed == all ? "failed" : failed > 0 ? "partial" : "in_progress";
         }
 
@@ -280,8 +281,10 @@ public sealed class DailyReportService(HubixDb db)
             return "";
         }
 
-        // Names come from people: a cell starting with = + - @ would run as a formula in a spreadsheet.
-        if (value[0] is '=' or '+' or '-' or '@' && !char.IsDigit(value.Length > 1 ? value[1] : 'x'))
+        // Names come from people: a cell starting with = + - @ (or a tab or CR, which some spreadsheets skip before
+        // reading one of those) would run as a formula. Always neutralised, whatever follows: "=1+HYPERLINK(...)" and
+        // "-1+..." are formulas too. No cell of ours is a signed number, so nothing legitimate is changed.
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
         {
             value = "'" + value;
         }

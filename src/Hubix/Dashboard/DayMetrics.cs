@@ -17,6 +17,9 @@ public sealed class MessageCounts
     public int Read { get; set; }
     public int Failed { get; set; }
 
+    /// <summary>Never sent: cancelled while queued because the advisor opted out (consent at send time).</summary>
+    public int Cancelled { get; set; }
+
     /// <summary>Failed messages by Meta's error code ("none" when the row has no code, e.g. window_expired).</summary>
     public Dictionary<string, int> FailedByCode { get; set; } = [];
 }

@@ -143,6 +143,7 @@ public sealed class MetricsService(HubixDb db, IOptions<DashboardOptions> option
             case "sent": c.Sent += n; break;
             case "delivered": c.Sent += n; c.Delivered += n; break;
             case "read": c.Sent += n; c.Delivered += n; c.Read += n; break;
+            case "cancelled": c.Cancelled += n; break;
             default:
                 if (name.StartsWith(FailedPrefix, StringComparison.Ordinal) && n != 0)
                 {

@@ -193,8 +193,9 @@ public static class RollupSql
             [IntState, new("ErrorCode", "integer", "INTEGER")], null,
         [
             new((_, _) => "1 = 1", OutboxScope, (_, _) => "'queued'", InsertOnly: true),
-            new((_, r) => $"{Col(r, "State")} IN (2, 3, 4, 5, 9)", OutboxScope,
-                (_, r) => $"CASE {Col(r, "State")} WHEN 2 THEN 'accepted' WHEN 3 THEN 'sent' WHEN 4 THEN 'delivered' WHEN 5 THEN 'read' " +
+            // 8: cancelled (the advisor opted out while it was queued); the State trigger already notes that change.
+            new((_, r) => $"{Col(r, "State")} IN (2, 3, 4, 5, 8, 9)", OutboxScope,
+                (_, r) => $"CASE {Col(r, "State")} WHEN 2 THEN 'accepted' WHEN 3 THEN 'sent' WHEN 4 THEN 'delivered' WHEN 5 THEN 'read' WHEN 8 THEN 'cancelled' " +
                           $"ELSE 'failed:' || COALESCE(CAST({Col(r, "ErrorCode")} AS TEXT), 'none') END",
                 LastAt: (_, r) => $"CASE WHEN {Col(r, "State")} = 9 THEN COALESCE({Col(r, "FailedAt")}, {Col(r, "CreatedAt")}) END"),
         ]),

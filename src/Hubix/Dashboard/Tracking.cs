@@ -16,9 +16,12 @@ internal sealed record TrackedMessage(
     public bool IsDelivered => DeliveredAt is not null || ReadAt is not null;
     public bool IsRead => ReadAt is not null;
     public bool IsFailed => FailedAt is not null && !IsDelivered;
+
+    /// <summary>Never sent: stopped while queued (the advisor opted out); <see cref="ErrorReason"/> says why.</summary>
+    public bool IsCancelled => RowState == OutboxState.Cancelled;
     public bool LeftQueue => IsSent || IsFailed || AcceptedAt is not null;
 
-    public string State => IsFailed ? "failed" : IsRead ? "read" : IsDelivered ? "delivered" : IsSent ? "sent"
+    public string State => IsCancelled ? "cancelled" : IsFailed ? "failed" : IsRead ? "read" : IsDelivered ? "delivered" : IsSent ? "sent"
         : AcceptedAt is not null ? "accepted" : RowState == OutboxState.Sending ? "sending" : "queued";
 }
 

@@ -53,8 +53,49 @@ public sealed record OutboxRequest(
 /// Puts messages into the outbox inside the caller's unit of work, so that "what we decided" and "what we
 /// will send" commit together, and wakes the dispatcher once that commit is done. Nothing here does network I/O.
 /// </summary>
-public sealed class Outbox(OutboxSignal signal)
+/// <param name="services">Resolves the <see cref="DeliveryEventPublisher"/> for cancellations when they commit (lazily: its
+/// listeners include features that enqueue through this class).</param>
+public sealed class Outbox(OutboxSignal signal, IServiceProvider? services = null)
 {
+    /// <summary>
+    /// Cancels <paramref name="recipient"/>'s rows that are still queued and that <paramref name="hold"/> matches, inside the
+    /// unit of work's transaction, after its tracked rows were saved (so the hold sees the change just made, e.g. the
+    /// advisor's new status, and rows this same unit of work enqueued are covered too). Rows already claimed are the
+    /// dispatcher's: it evaluates the same hold in its claim. The cancellations are announced to
+    /// <see cref="IDeliveryEvents"/> after the commit (state <see cref="OutboxState.Cancelled"/>).
+    /// </summary>
+    public void CancelHeld(UnitOfWork work, string recipient, OutboxHold hold)
+    {
+        var changes = new List<DeliveryStateChange>();
+        work.Write(async (connection, tx, ct) =>
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            const string row = "\"OutboxMessages\"";
+            cmd.CommandText =
+                "UPDATE \"OutboxMessages\" SET \"State\" = " + OutboxStates.Sql(OutboxState.Cancelled) + ", \"ErrorReason\" = @reason, \"LeaseUntil\" = NULL " +
+                "WHERE \"Recipient\" = @recipient AND \"State\" = " + OutboxStates.Sql(OutboxState.Queued) + " AND (" + hold.Condition(row) + ") " +
+                "RETURNING \"Id\", \"Purpose\"";
+            cmd.AddParameter("@reason", hold.Reason);
+            cmd.AddParameter("@recipient", recipient);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                changes.Add(new DeliveryStateChange(reader.GetInt64(0), recipient, OutboxState.Cancelled, work.Now, null, Parse(reader.GetString(1)), null, hold.Reason));
+            }
+        });
+        work.AfterCommit(() =>
+        {
+            if (changes.Count > 0 && services?.GetService<DeliveryEventPublisher>() is { } events)
+            {
+                foreach (var change in changes)
+                {
+                    events.Publish(change);
+                }
+            }
+        });
+    }
+
     /// <summary>
     /// Adds the requests whose idempotency keys are new to the unit of work. Returns the rows added; requests whose key
     /// exists are skipped. A concurrent enqueue of the same key fails the other transaction on the unique index, and

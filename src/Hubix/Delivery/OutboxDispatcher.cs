@@ -23,6 +23,7 @@ namespace Hubix.Delivery;
 /// 24 h later; WindowClosed (131047), OptedOut (131050) and Permanent fail at once (with an event); Auth (190 ...)
 /// requeues the row and pauses dispatch (readiness red) until a probe send succeeds. A failed row fails the rest of
 /// its group with <c>previous_failed</c>: a pack is never delivered with a hole. Nothing here blocks other recipients.
+/// A row that an <see cref="OutboxHold"/> matches when it is claimed (the advisor opted out) is cancelled without a call.
 /// </remarks>
 public sealed class OutboxDispatcher : PollingWorker
 {
@@ -64,12 +65,13 @@ public sealed class OutboxDispatcher : PollingWorker
         TimeProvider time,
         ILogger<OutboxDispatcher> logger,
         ReplicaLease lease,
-        IOptions<ReplicaOptions> replicas)
+        IOptions<ReplicaOptions> replicas,
+        IEnumerable<OutboxHold> holds)
         : base(time, logger)
     {
         _lease = lease;
         _leaseWait = replicas.Value.LeaseInterval;
-        _store = new OutboxStore(db);
+        _store = new OutboxStore(db, holds.ToList());
         _signal = signal;
         _services = services;
         _options = options.Value;
@@ -171,6 +173,14 @@ public sealed class OutboxDispatcher : PollingWorker
         var wakeAt = DateTime.MaxValue;
         foreach (var row in rows)
         {
+            if (row.HeldBy is { } hold)
+            {
+                // A hold (the advisor opted out) matched in the claim itself: the last check before a send, no call made.
+                _stats.Record("cancelled");
+                _results.Writer.TryWrite(new SendOutcome(row, OutcomeKind.Cancelled, row.Attempts, ErrorReason: hold));
+                continue;
+            }
+
             if (row.ExpiresAt is { } expires && expires <= now)
             {
                 _stats.Record(FailureReasons.WindowExpired);

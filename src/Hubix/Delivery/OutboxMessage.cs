@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace Hubix.Delivery;
 
 /// <summary>
-/// queued → sending → accepted (Meta gave a wamid) → sent → delivered → read; or failed.
+/// queued → sending → accepted (Meta gave a wamid) → sent → delivered → read; or failed; or cancelled (never sent).
 /// The numeric order is the rank used to keep status updates monotonic.
 /// </summary>
 public enum OutboxState
@@ -15,6 +15,13 @@ public enum OutboxState
     Sent = 3,
     Delivered = 4,
     Read = 5,
+
+    /// <summary>
+    /// Never sent and never will be: a hold (<see cref="OutboxHold"/>, e.g. the advisor opted out) stopped it while it was
+    /// queued. <see cref="OutboxMessage.ErrorReason"/> says why (<c>opted_out</c>). Ranked above read so that no status
+    /// webhook moves it (none can come: it has no wamid and Meta never saw its id).
+    /// </summary>
+    Cancelled = 8,
     Failed = 9,
 }
 

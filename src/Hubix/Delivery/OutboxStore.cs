@@ -7,8 +7,11 @@ using Hubix.WhatsApp.Client;
 namespace Hubix.Delivery;
 
 /// <summary>A row the dispatcher claimed (state <c>Sending</c>, leased to this process).</summary>
+/// <param name="HeldBy">The <see cref="OutboxHold.Reason"/> of the first hold that matched the row when it was claimed
+/// (then it is cancelled without a call), else null.</param>
 internal sealed record ClaimedRow(
-    long Id, string Recipient, string Kind, string Payload, int Attempts, DateTime? ExpiresAt, string? GroupKey, int Position, string Purpose, bool PreviousFailed);
+    long Id, string Recipient, string Kind, string Payload, int Attempts, DateTime? ExpiresAt, string? GroupKey, int Position, string Purpose, bool PreviousFailed,
+    string? HeldBy = null);
 
 internal enum OutcomeKind
 {
@@ -24,6 +27,9 @@ internal enum OutcomeKind
     /// <summary>No usable answer and the request may have reached Meta: stays Sending with an expired lease, so
     /// reconciliation looks for a status webhook before it is sent again.</summary>
     Uncertain,
+
+    /// <summary>A hold matched it at claim time: state Cancelled with the hold's reason, never sent.</summary>
+    Cancelled,
 }
 
 /// <summary>What happened to one claimed row; written in batches by <see cref="OutboxStore.WriteAsync"/>.</summary>
@@ -43,8 +49,9 @@ internal sealed record SendOutcome(
 /// webhooks and other replicas can race without moving a row backwards. Each write holds <see cref="HubixDb.EnterWriteAsync"/>
 /// so on SQLite the dispatcher queues behind the webhook intake in memory, not in SQLite's sleeping busy handler.
 /// </summary>
-internal sealed class OutboxStore(HubixDb db)
+internal sealed class OutboxStore(HubixDb db, IReadOnlyList<OutboxHold>? holds = null)
 {
+    private readonly IReadOnlyList<OutboxHold> _holds = holds ?? [];
     private readonly WorkQueue<OutboxMessage, OutboxState> _queue = new(db, OutboxState.Queued);
     // The claim's SQL parts, built from the model on first use and kept: the dispatcher claims hundreds of times a second.
     private string? _claimDue;
@@ -55,6 +62,7 @@ internal sealed class OutboxStore(HubixDb db)
     private static readonly string Sending = OutboxStates.Sql(OutboxState.Sending);
     private static readonly string Accepted = OutboxStates.Sql(OutboxState.Accepted);
     private static readonly string Failed = OutboxStates.Sql(OutboxState.Failed);
+    private static readonly string Cancelled = OutboxStates.Sql(OutboxState.Cancelled);
 
     private const int ChunkSize = 100;
     private const int MaxReasonLength = 1000;
@@ -110,12 +118,17 @@ internal sealed class OutboxStore(HubixDb db)
         var previousFailed =
             $"CASE WHEN {q.Column("GroupKey")} IS NOT NULL AND EXISTS (SELECT 1 FROM {t} f WHERE f.{q.Column("GroupKey")} = {t}.{q.Column("GroupKey")} " +
             $"AND f.{q.Column("Position")} < {t}.{q.Column("Position")} AND f.{q.Column("State")} + 0 = {Failed}) THEN 1 ELSE 0 END";
+        // Which hold (1-based) stops the row, 0 for none: evaluated per claimed row in the claim itself, so consent is
+        // checked at the last moment before the send at the cost of an index seek, not another round trip.
+        var held = _holds.Count == 0
+            ? "0 + 0"
+            : "CASE " + string.Concat(_holds.Select((h, i) => $"WHEN ({h.Condition(t)}) THEN {(i + 1).ToString(CultureInfo.InvariantCulture)} ")) + "ELSE 0 END";
         return [nameof(OutboxMessage.Recipient), nameof(OutboxMessage.Kind), nameof(OutboxMessage.Payload), nameof(OutboxMessage.Attempts),
-            nameof(OutboxMessage.ExpiresAt), nameof(OutboxMessage.GroupKey), nameof(OutboxMessage.Position), nameof(OutboxMessage.Purpose), previousFailed];
+            nameof(OutboxMessage.ExpiresAt), nameof(OutboxMessage.GroupKey), nameof(OutboxMessage.Position), nameof(OutboxMessage.Purpose), previousFailed, held];
     }
 
     // Rows are buffered once ReadAsync returned (default, non-sequential access): reading columns does not block.
-    private static ClaimedRow ReadClaimed(DbDataReader reader) => new(
+    private ClaimedRow ReadClaimed(DbDataReader reader) => new(
         reader.GetInt64(0),
         reader.GetString(1),
         reader.GetString(2),
@@ -125,7 +138,8 @@ internal sealed class OutboxStore(HubixDb db)
         reader.IsDBNull(6) ? null : reader.GetString(6),
         reader.GetInt32(7),
         reader.GetString(8),
-        Convert.ToInt32(reader.GetValue(9), CultureInfo.InvariantCulture) == 1);
+        Convert.ToInt32(reader.GetValue(9), CultureInfo.InvariantCulture) == 1,
+        Convert.ToInt32(reader.GetValue(10), CultureInfo.InvariantCulture) is > 0 and var hold ? _holds[hold - 1].Reason : null);
 
     /// <summary>
     /// Writes a batch of outcomes in one transaction: the rows, the rest of a failed row's group (failed with
@@ -187,6 +201,11 @@ internal sealed class OutboxStore(HubixDb db)
                             .Append("\"Attempts\" = ").Append(p).Append("a, \"ErrorCode\" = ").Append(p).Append("e, \"ErrorReason\" = ").Append(p).Append("m ")
                             .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = " + Sending + ";\n");
                         break;
+                    case OutcomeKind.Cancelled:
+                        cmd.AddParameter(p + "m", Truncate(o.ErrorReason));
+                        sql.Append("UPDATE \"OutboxMessages\" SET \"State\" = " + Cancelled + ", \"LeaseUntil\" = NULL, \"ErrorReason\" = ").Append(p).Append("m ")
+                            .Append("WHERE \"Id\" = ").Append(p).Append("id AND \"State\" = " + Sending + ";\n");
+                        break;
                     case OutcomeKind.Uncertain:
                         cmd.AddParameter(p + "e", o.ErrorCode);
                         cmd.AddParameter(p + "m", Truncate(o.ErrorReason));
@@ -217,6 +236,9 @@ internal sealed class OutboxStore(HubixDb db)
                         changes.AddRange(await FailRestOfGroupAsync(connection, tx, o.Row, now, ct));
                     }
 
+                    break;
+                case OutcomeKind.Cancelled:
+                    changes.Add(new DeliveryStateChange(o.Row.Id, o.Row.Recipient, OutboxState.Cancelled, now, null, Outbox.Parse(o.Row.Purpose), null, o.ErrorReason));
                     break;
                 case OutcomeKind.Requeue:
                 case OutcomeKind.Uncertain:

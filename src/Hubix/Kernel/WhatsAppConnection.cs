@@ -11,6 +11,13 @@ public sealed class WhatsAppOptions : IHubixOptions
     /// <summary>App secret: the HMAC key of <c>X-Hub-Signature-256</c>. Required.</summary>
     public string AppSecret { get; set; } = "";
 
+    /// <summary>
+    /// The app secret before the last rotation, optional: while set, webhooks signed with either secret are accepted, so
+    /// rotating the secret in Meta's app dashboard loses none that were signed (or retried) with the old one. Remove it once
+    /// the rotation is done. Both are compared in constant time.
+    /// </summary>
+    public string? PreviousAppSecret { get; set; }
+
     /// <summary>The token Meta echoes in the GET handshake. Required.</summary>
     public string VerifyToken { get; set; } = "";
 

@@ -40,6 +40,18 @@ public static class WebhookEndpoints
         return Results.StatusCode(StatusCodes.Status403Forbidden);
     }
 
+    /// <summary>
+    /// Signed with the app secret, or during a rotation with the previous one. Both are always checked (each in constant
+    /// time), so the time taken does not tell which secret a forged signature came closer to.
+    /// </summary>
+    internal static bool IsSigned(byte[] body, string header, WhatsAppOptions options)
+    {
+        var current = WebhookSignature.IsValid(body, header, Encoding.UTF8.GetBytes(options.AppSecret));
+        var previous = !string.IsNullOrEmpty(options.PreviousAppSecret)
+            && WebhookSignature.IsValid(body, header, Encoding.UTF8.GetBytes(options.PreviousAppSecret));
+        return current | previous;
+    }
+
     private static async Task<IResult> ReceiveAsync(
         HttpContext http, IOptions<WhatsAppOptions> options, InboxWriter inbox, HubixDb db, WebhookCounters counters, TimeProvider time, ILogger<InboxWriter> logger)
     {
@@ -57,8 +69,7 @@ public static class WebhookEndpoints
             return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large", detail: $"Webhook bodies are at most {MaxBodyBytes} bytes.");
         }
 
-        var secret = Encoding.UTF8.GetBytes(options.Value.AppSecret);
-        if (!WebhookSignature.IsValid(body, request.Headers[WebhookSignature.HeaderName].ToString(), secret))
+        if (!IsSigned(body, request.Headers[WebhookSignature.HeaderName].ToString(), options.Value))
         {
             counters.Rejected("bad_signature");
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid signature",

@@ -70,9 +70,63 @@ public class AdvisorImportTests
         var dto = await patched.Content.ReadFromJsonAsync<AdvisorEndpoints.AdvisorDto>(Ct);
         Assert.Equal(("Meera", "Asia/Dubai", "opted_out"), (dto!.Name, dto.TimeZone, dto.Status));
         var consent = await host.Admin.GetFromJsonAsync<List<AdvisorEndpoints.ConsentDto>>("/api/advisors/919800000009/consent", Ct);
-        Assert.Equal(("opted_out", "admin"), (Assert.Single(consent!).Status, consent![0].Source));
+        Assert.Equal(("opted_out", "operator"), (Assert.Single(consent!).Status, consent![0].Source));
+
+        // Re-activating an opted-out advisor needs the evidence of their consent: a plain status flip is refused.
+        var flip = await host.Admin.PatchAsJsonAsync("/api/advisors/919800000009", new { status = "active", name = "Meera K" }, Ct);
+        Assert.Equal(HttpStatusCode.Conflict, flip.StatusCode);
+        var problem = await flip.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("opted_out_needs_reason", problem.GetProperty("reason").GetString());
+        var unchanged = await host.Admin.GetFromJsonAsync<AdvisorEndpoints.AdvisorDto>("/api/advisors/919800000009", Ct);
+        Assert.Equal(("opted_out", "Meera"), (unchanged!.Status, unchanged.Name));
+        var blank = await host.Admin.PatchAsJsonAsync("/api/advisors/919800000009", new { status = "active", reason = "   " }, Ct);
+        Assert.Equal(HttpStatusCode.Conflict, blank.StatusCode);
+
+        var withReason = await host.Admin.PatchAsJsonAsync("/api/advisors/919800000009", new { status = "active", reason = "signed form 2026-11-25, ticket 4411" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, withReason.StatusCode);
+        consent = await host.Admin.GetFromJsonAsync<List<AdvisorEndpoints.ConsentDto>>("/api/advisors/919800000009/consent", Ct);
+        Assert.Equal([("opted_out", "operator", "PATCH /api/advisors"), ("active", "operator", "signed form 2026-11-25, ticket 4411")],
+            consent!.Select(c => (c.Status, c.Source, c.Detail)));
 
         Assert.Equal(HttpStatusCode.NoContent, (await host.Admin.DeleteAsync("/api/advisors/919800000009", Ct)).StatusCode);
         Assert.Empty((await host.Admin.GetFromJsonAsync<List<AdvisorEndpoints.AdvisorDto>>("/api/advisors", Ct))!);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task The_consent_column_records_how_new_advisors_opted_in_and_a_bad_value_names_the_row(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var host = await StartAsync(database, new FakeTimeProvider(Start));
+
+        var bad = await host.Admin.PostAsync("/api/advisors/import", Csv("""
+            phone,name,consent
+            919800000011,Asha,web-form 2026-11-01
+            919800000012,Bala,2026-11-01
+            919800000013,Chitra,web-form 01/11/2026
+            919800000014,Dev,web-form 2099-01-01
+            """), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = (await bad.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Equal(3, errors.Count);
+        Assert.StartsWith("row 3: consent: '2026-11-01' is not 'SOURCE YYYY-MM-DD'", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("row 4: consent: '01/11/2026' is not a date", errors[1], StringComparison.Ordinal);
+        Assert.Equal("row 5: consent: the opt-in date 2099-01-01 is in the future", errors[2]);
+        Assert.Empty((await host.Admin.GetFromJsonAsync<List<AdvisorEndpoints.AdvisorDto>>("/api/advisors", Ct))!);
+
+        var ok = await host.Admin.PostAsync("/api/advisors/import", Csv("""
+            phone,name,consent
+            919800000011,Asha,"web-form, campaign 7 2026-11-01"
+            919800000015,Esha,
+            """), Ct);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var asha = await host.Admin.GetFromJsonAsync<List<AdvisorEndpoints.ConsentDto>>("/api/advisors/919800000011/consent", Ct);
+        var entry = Assert.Single(asha!);
+        Assert.Equal(("active", "import", "web-form, campaign 7", new DateOnly(2026, 11, 1)), (entry.Status, entry.Source, entry.Detail, DateOnly.FromDateTime(entry.At)));
+        Assert.Empty((await host.Admin.GetFromJsonAsync<List<AdvisorEndpoints.ConsentDto>>("/api/advisors/919800000015/consent", Ct))!);
+
+        // A re-import never records consent again for an advisor who exists.
+        await host.Admin.PostAsync("/api/advisors/import", Csv("phone,name,consent\n919800000011,Asha,sms 2026-11-02\n"), Ct);
+        Assert.Single((await host.Admin.GetFromJsonAsync<List<AdvisorEndpoints.ConsentDto>>("/api/advisors/919800000011/consent", Ct))!);
     }
 }

@@ -217,4 +217,49 @@ public class UnlockTests
         await PostAsync(host, Text(stranger, "wamid.u4", time.GetUtcNow().AddDays(1), "hello again"));
         Assert.Equal(3, (await OutboxAsync(host, "system")).Count);
     }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_marketing_opt_out_mid_pack_cancels_the_rest_and_the_unlock_is_partial_not_whole(string provider)
+    {
+        var (database, host, time, packId) = await SetUpAsync(provider);
+        await using var _ = database;
+        await using var __ = host;
+        await PostAsync(host, TemplateTap(Priya, "wamid.p", time.GetUtcNow(), $"RETRIEVE_CONTENT:2026-11-24:{packId}"));
+        var rows = await OutboxAsync(host, "unlock");
+        await AcceptAsync(host, rows.Take(1).Select(r => r.Id), time.GetUtcNow().UtcDateTime);
+
+        // The user_preferences webhook (marketing opt-out) commits the opt-out and the cancellations together.
+        await PostAsync(host, UserPreferences(Priya, "stop"));
+        rows = await OutboxAsync(host, "unlock");
+        Assert.Equal([OutboxState.Accepted, OutboxState.Cancelled, OutboxState.Cancelled, OutboxState.Cancelled], rows.Select(r => r.State));
+        Assert.All(rows.Skip(1), r => Assert.Equal("opted_out", r.ErrorReason));
+
+        // Not "delivered" (items are missing) and not "delivering" (nothing more will go): partial, and why.
+        await HubixTestHost.EventuallyAsync(async () => (await WithDbAsync(host, c => c.Set<UnlockRecord>().AsNoTracking().SingleAsync(Ct))).State != UnlockState.Delivering,
+            "unlock progress to settle the pack");
+        var unlock = Assert.Single((await host.Admin.GetFromJsonAsync<List<UnlockEndpoints.UnlockDto>>("/api/unlocks", Ct))!);
+        Assert.Equal(("partial", "opted_out"), (unlock.State, unlock.FailureReason));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_131050_send_error_cancels_what_is_still_queued_for_the_advisor(string provider)
+    {
+        var (database, host, time, packId) = await SetUpAsync(provider);
+        await using var _ = database;
+        await using var __ = host;
+        await PostAsync(host, TemplateTap(Priya, "wamid.q", time.GetUtcNow(), $"RETRIEVE_CONTENT:2026-11-24:{packId}"));
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        var recorded = await host.Services.GetRequiredService<OptOutOnSendError>()
+            .RecordAsync([(Priya, time.GetUtcNow().UtcDateTime, "outbox 999")], Ct);
+
+        Assert.Equal(1, recorded);
+        var rows = await OutboxAsync(host, "unlock");
+        Assert.Equal(4, rows.Count);
+        Assert.All(rows, r => Assert.Equal((OutboxState.Cancelled, "opted_out"), (r.State, r.ErrorReason)));
+        var unlock = Assert.Single((await host.Admin.GetFromJsonAsync<List<UnlockEndpoints.UnlockDto>>("/api/unlocks", Ct))!);
+        Assert.Equal(("failed", "opted_out"), (unlock.State, unlock.FailureReason));
+    }
 }

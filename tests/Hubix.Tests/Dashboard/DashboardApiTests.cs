@@ -204,6 +204,7 @@ public class DashboardApiTests
             ctx.Add(new Advisor { Phone = "919811111111", CreatedAt = now, UpdatedAt = now, LastInboundAt = now.AddHours(-23) });
             ctx.Add(new Advisor { Phone = "919822222222", CreatedAt = now, UpdatedAt = now, LastInboundAt = now.AddHours(-24).AddSeconds(-1) });
             ctx.Add(new Advisor { Phone = "919833333333", CreatedAt = now, UpdatedAt = now });
+            ctx.Add(new Advisor { Phone = "919855555555", CreatedAt = now, UpdatedAt = now, LastInboundAt = now.AddHours(-1), Status = AdvisorStatus.OptedOut });
             await ctx.SaveChangesAsync(Ct);
         }
 
@@ -213,6 +214,7 @@ public class DashboardApiTests
         var never = await host.Admin.PostAsJsonAsync("/api/conversations/919833333333/reply", new { text = "Hi" }, Ct);
         var unknown = await host.Admin.PostAsJsonAsync("/api/conversations/919844444444/reply", new { text = "Hi" }, Ct);
         var empty = await host.Admin.PostAsJsonAsync("/api/conversations/919811111111/reply", new { text = " " }, Ct);
+        var optedOut = await host.Admin.PostAsJsonAsync("/api/conversations/919855555555/reply", new { text = "Are you there?" }, Ct);
 
         Assert.Equal(HttpStatusCode.Accepted, inside.StatusCode);
         var reply = (await inside.Content.ReadFromJsonAsync<Hubix.Advisors.ConversationEndpoints.ReplyResponse>(Web, Ct))!;
@@ -225,6 +227,8 @@ public class DashboardApiTests
         Assert.Contains("never written", await never.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, optedOut.StatusCode); // inside the window, but they said STOP
+        Assert.Contains("opted out", await optedOut.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
         await using var check = host.Db.CreateDbContext();
         var row = await check.Set<OutboxMessage>().SingleAsync(Ct);

@@ -19,6 +19,7 @@ public sealed class SandboxPair : IAsyncDisposable
         Hubix = hubix;
         Sandbox = sandbox;
         SandboxClient = new HttpClient { BaseAddress = sandboxAddress };
+        SandboxClient.DefaultRequestHeaders.Add(global::Hubix.Sandbox.SandboxSafety.ControlHeader, "1");
     }
 
     public HubixTestHost Hubix { get; }
@@ -42,6 +43,8 @@ public sealed class SandboxPair : IAsyncDisposable
             ["Hubix:WhatsApp:AccessToken"] = HubixTestHost.AccessToken,
             ["Hubix:WhatsApp:PhoneNumberId"] = HubixTestHost.PhoneNumberId,
             ["Hubix:WhatsApp:BusinessAccountId"] = WabaId,
+            // What the Hubix side is told too: a local Graph, so these are not Meta's secrets and the sandbox may use them.
+            ["Hubix:WhatsApp:GraphBaseUrl"] = $"http://127.0.0.1:{sandboxPort}",
             ["Hubix:Sandbox:WebhookUrl"] = $"http://127.0.0.1:{hubixPort}/webhook",
             ["Hubix:Sandbox:StatusDelay"] = "00:00:00.010",
             ["Hubix:Sandbox:ReadDelay"] = "00:00:00.050",

@@ -63,6 +63,7 @@ public class ShortChaosTests
             ["Hubix:WhatsApp:AccessToken"] = HubixTestHost.AccessToken,
             ["Hubix:WhatsApp:PhoneNumberId"] = HubixTestHost.PhoneNumberId,
             ["Hubix:WhatsApp:BusinessAccountId"] = SandboxPair.WabaId,
+            ["Hubix:WhatsApp:GraphBaseUrl"] = $"http://127.0.0.1:{sandboxPort}",
             ["Hubix:Sandbox:WebhookUrl"] = $"http://127.0.0.1:{hubixPort}/webhook",
             ["Hubix:Sandbox:StatusDelay"] = "00:00:00.050",
             ["Hubix:Sandbox:ReadDelay"] = "00:00:00.200",
@@ -81,6 +82,7 @@ public class ShortChaosTests
         }).Build(), $"http://127.0.0.1:{sandboxPort}");
         await sandbox.StartAsync(Ct);
         using var control = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{sandboxPort}") };
+        control.DefaultRequestHeaders.Add(global::Hubix.Sandbox.SandboxSafety.ControlHeader, "1");
 
         string[] common =
         [

@@ -186,6 +186,24 @@ public class WebhookIngressTests
     }
 
     [Fact]
+    public async Task During_a_secret_rotation_webhooks_signed_with_the_previous_secret_are_accepted_and_others_are_not()
+    {
+        await using var database = await TestDatabase.CreateAsync("Sqlite");
+        await using var host = await HubixTestHost.StartAsync(database, ["--Hubix:WhatsApp:PreviousAppSecret=the-old-app-secret"]);
+        var text = Encoding.UTF8.GetBytes(Fixtures.Read("inbound-text.json"));
+        var image = Encoding.UTF8.GetBytes(Fixtures.Read("inbound-image.json"));
+        static string SignedWith(byte[] body, string secret) => Hubix.WhatsApp.Webhooks.WebhookSignature.Sign(body, Encoding.UTF8.GetBytes(secret));
+
+        var current = await host.PostWebhookAsync(text, SignedWith(text, HubixTestHost.AppSecret));
+        var previous = await host.PostWebhookAsync(image, SignedWith(image, "the-old-app-secret"));
+        var other = await host.PostWebhookAsync(text, SignedWith(text, "some-other-secret"));
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Unauthorized), (current.StatusCode, previous.StatusCode, other.StatusCode));
+        await using var ctx = host.Db.CreateDbContext();
+        Assert.Equal(2, await ctx.Set<InboxEvent>().CountAsync(Ct));
+    }
+
+    [Fact]
     public async Task Message_without_id_and_ids_as_numbers_lose_nothing()
     {
         await using var database = await TestDatabase.CreateAsync("Sqlite");

@@ -65,8 +65,15 @@ public class PackWiringTests
         // Metrics: the pack and the tap → first accepted figure, from the Unlocks table.
         var today = Today(host);
         var tapDay = LocalDay.Of(unlock.TappedAt, India);
-await global::Hubix.Dashboard.MetricFolder.FoldAllAsync(host.Db, Ct); // the folder's second, without waiting for it
-        var metrics = (await host.Admin.GetFromJsonAsync<MetricsResponse>($"/api/webhook/metrics?from={today.AddDays(-1):yyyy-MM-dd}&to={today:yyyy-MM-dd}", Web, Ct))!;
+        // The host's folder counts every second; a fold from here skips the notes it holds (SKIP LOCKED on PostgreSQL),
+        // so wait for the pack to be counted instead of assuming one fold saw it.
+        MetricsResponse metrics = null!;
+        await HubixTestHost.EventuallyAsync(async () =>
+        {
+            await global::Hubix.Dashboard.MetricFolder.FoldAllAsync(host.Db, Ct);
+            metrics = (await host.Admin.GetFromJsonAsync<MetricsResponse>($"/api/webhook/metrics?from={today.AddDays(-1):yyyy-MM-dd}&to={today:yyyy-MM-dd}", Web, Ct))!;
+            return metrics.Days.Sum(d => d.Packs.Delivered) == 1 && metrics.Days.Sum(d => d.TapToFirstContentAccepted.Count) == 1;
+        }, "the delivered pack in the metrics");
         Assert.Equal(1, metrics.Days.Sum(d => d.Packs.Delivered));
         Assert.Equal(0, metrics.Days.Sum(d => d.Packs.Partial + d.Packs.Failed + d.Packs.InProgress));
         var day = metrics.Days.Single(d => d.Date == tapDay);
