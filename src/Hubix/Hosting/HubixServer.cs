@@ -1,3 +1,4 @@
+using Hubix.AccountHealth;
 using Hubix.Advisors;
 using Hubix.Agent;
 using Hubix.Content;
@@ -41,6 +42,7 @@ public static class HubixServer
         builder.AddDelivery();
         builder.AddAdvisors();
         builder.AddContent();
+        builder.AddAccountHealth();
         builder.AddDailyPack();
         builder.AddAgent();
         builder.AddDashboard();
@@ -59,6 +61,7 @@ public static class HubixServer
         app.MapWebhooks();
         app.MapAdvisors();
         app.MapContent();
+        app.MapAccountHealth();
         app.MapDailyPack();
         app.MapDashboard();
         return app;
