@@ -119,6 +119,15 @@ public sealed class AlertSender : BackgroundService
         return true;
     }
 
+    /// <summary>Posts what is queued now, for a host that runs no background services (a CLI command).</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        while (_queue.Reader.TryRead(out var alert))
+        {
+            await PostAsync(alert, ct);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await foreach (var alert in _queue.Reader.ReadAllAsync(stoppingToken))

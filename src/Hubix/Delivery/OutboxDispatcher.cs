@@ -260,14 +260,15 @@ public sealed class OutboxDispatcher : PollingWorker
             }
 
             _stats.Record("accepted");
-            _logger.LogDebug("Outbox {OutboxId} to {Recipient} accepted as {WaMessageId}", row.Id, row.Recipient, result.MessageId);
+            // One structured line per send outcome (HttpClient's own four lines per call are off by default: appsettings.json).
+            _logger.LogInformation("Send {Outcome}: outbox {OutboxId} to {Recipient} as {WaMessageId} on attempt {Attempts}", "accepted", row.Id, row.Recipient, result.MessageId, attempts);
             return new SendOutcome(row, OutcomeKind.Accepted, attempts, result.MessageId);
         }
 
         var e = result.Error;
         var reason = Reason(e);
-        _logger.LogWarning("Outbox {OutboxId} to {Recipient}: Graph error {Code} ({Class}) on attempt {Attempts}: {Message}",
-            row.Id, row.Recipient, e.Code, e.Class, attempts, e.Details ?? e.Message);
+        _logger.LogWarning("Send {Outcome}: outbox {OutboxId} to {Recipient}: Graph error {Code} ({Class}) on attempt {Attempts}: {Message}",
+            "error", row.Id, row.Recipient, e.Code, e.Class, attempts, e.Details ?? e.Message);
 
         switch (e.Class)
         {
