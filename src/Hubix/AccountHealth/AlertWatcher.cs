@@ -1,6 +1,7 @@
 using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.Webhooks;
+using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -11,11 +12,37 @@ namespace Hubix.AccountHealth;
 /// error, the number restricted (131048/131064), the inbox backlog and recent dead letters; raises an alert for each
 /// above its threshold (repeats are dropped by <see cref="AlertSender"/>).
 /// </summary>
-internal sealed class AlertWatcher(
-    HubixDb db, DeliveryHealth delivery, AlertSender alerts, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertWatcher> logger)
-    : PollingWorker(time, logger)
+internal sealed class AlertWatcher : PollingWorker
 {
-    private readonly AlertOptions _options = options.Value;
+    /// <summary>The meter the Prometheus exporter reads (<c>Hubix</c>); deploy/prometheus/hubix-alerts.yml alerts on these.</summary>
+    private readonly Meter _meter = new("Hubix");
+    private readonly HubixDb db;
+    private readonly DeliveryHealth delivery;
+    private readonly AlertSender alerts;
+    private readonly AlertOptions _options;
+    private int _deadLastHour;
+    private int _templatesStopped;
+
+    public AlertWatcher(HubixDb db, DeliveryHealth delivery, AlertSender alerts, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertWatcher> logger)
+        : base(time, logger)
+    {
+        this.db = db;
+        this.delivery = delivery;
+        this.alerts = alerts;
+        _options = options.Value;
+        _meter.CreateObservableCounter("hubix.alerts", () => alerts.RaisedByKind.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("kind", kv.Key))),
+            description: "Alerts raised, by kind (template_paused, template_recategorised, messaging_limit, dispatcher_paused ...).");
+        _meter.CreateObservableGauge("hubix.dispatcher.paused", () => delivery.IsPaused ? 1 : 0, description: "1 while the dispatcher is paused by an auth error.");
+        _meter.CreateObservableGauge("hubix.dead_letters.last_hour", () => Volatile.Read(ref _deadLastHour), description: "Dead letters stored in the last hour (as of the watcher's last look).");
+        _meter.CreateObservableGauge("hubix.templates.stopped", () => Volatile.Read(ref _templatesStopped),
+            description: "Templates the daily run does not send: paused, disabled, rejected, or recategorised and not confirmed.");
+    }
+
+    public override void Dispose()
+    {
+        _meter.Dispose();
+        base.Dispose();
+    }
 
     protected override async Task<TimeSpan> RunRoundAsync(CancellationToken ct)
     {
@@ -45,6 +72,10 @@ internal sealed class AlertWatcher(
 
         var since = now - TimeSpan.FromHours(1);
         var dead = await context.Set<DeadLetter>().CountAsync(d => d.At >= since, ct);
+        Volatile.Write(ref _deadLastHour, dead);
+        var templates = await context.Set<TemplateHealth>().AsNoTracking().Select(t => new { t.Status, t.Category, t.ConfirmedCategory }).ToListAsync(ct);
+        Volatile.Write(ref _templatesStopped, templates.Count(t => AccountHealthStore.IsBlocking(t.Status) ||
+            (t.Category is { } c && c != "UTILITY" && c != t.ConfirmedCategory)));
         if (dead > _options.DeadLetterThreshold)
         {
             alerts.Raise(new Alert("dead_letters", "warning", "dead_letters",

@@ -80,6 +80,11 @@ public sealed class AlertSender : BackgroundService
     /// <summary>Alerts raised in this process, newest last (at most 50).</summary>
     public IReadOnlyList<Alert> Recent => _recent.ToArray();
 
+    private readonly ConcurrentDictionary<string, long> _raisedByKind = new(StringComparer.Ordinal);
+
+    /// <summary>Alerts raised in this process by kind (the <c>hubix_alerts_total</c> metric).</summary>
+    public IReadOnlyDictionary<string, long> RaisedByKind => new Dictionary<string, long>(_raisedByKind, StringComparer.Ordinal);
+
     /// <summary>Alerts the receiver answered 2xx to.</summary>
     public long Posted => Interlocked.Read(ref _posted);
 
@@ -104,6 +109,7 @@ public sealed class AlertSender : BackgroundService
             return false;
         }
 
+        _raisedByKind.AddOrUpdate(alert.Kind, 1, (_, n) => n + 1);
         _recent.Enqueue(alert);
         while (_recent.Count > Kept && _recent.TryDequeue(out _))
         {
