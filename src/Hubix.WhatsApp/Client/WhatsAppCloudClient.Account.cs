@@ -21,6 +21,14 @@ public sealed partial class WhatsAppCloudClient
     {
         var exchange = await ExchangeAsync(HttpMethod.Get,
             new Uri(_apiRoot + "/" + Uri.EscapeDataString(_options.PhoneNumberId) + "?fields=" + PhoneFields), null, cancellationToken);
+        if (exchange.Error is { Code: 100 })
+        {
+            // Graph refuses a whole request naming a field this version does not have: ask again with the older limit field only.
+            exchange = await ExchangeAsync(HttpMethod.Get,
+                new Uri(_apiRoot + "/" + Uri.EscapeDataString(_options.PhoneNumberId) + "?fields=" + PhoneFields.Replace(",whatsapp_business_manager_messaging_limit", "", StringComparison.Ordinal)),
+                null, cancellationToken);
+        }
+
         if (exchange.Error is not null)
         {
             return GraphResult<PhoneNumberInfo>.Failed(exchange.Error);
