@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need when it is missing (PostgreSQL, Chromium), starts a
+# The test command: installs what the tests need when it is missing (PostgreSQL, Chromium, Caddy, Pebble), starts a
 # throwaway PostgreSQL on 127.0.0.1, builds, runs every test, prints "N passed, N failed, N skipped",
 # and always stops PostgreSQL again. Safe to run repeatedly.
 set -euo pipefail
@@ -11,6 +11,8 @@ t0=$SECONDS
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# The HTTPS test: deploy/Caddyfile with Pebble (Let's Encrypt's ACME test server) as the CA.
+for tool in caddy pebble openssl curl; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
 [ -x "$(pg_bin)/initdb" ] || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test: installing ${need[*]}"

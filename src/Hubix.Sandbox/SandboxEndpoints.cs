@@ -12,6 +12,7 @@ public static class SandboxEndpoints
         ArgumentNullException.ThrowIfNull(e);
         GraphEndpoints.Map(e);
         ControlEndpoints.Map(e);
+        Account.AccountGraph.Map(e);
         return e;
     }
 }

@@ -63,6 +63,9 @@ public sealed class SandboxOptions
     /// <summary><c>Hubix:Sandbox:MaxMessagesPerPhone</c>: a phone keeps at most this many chat entries (oldest dropped).</summary>
     public int MaxMessagesPerPhone { get; set; } = 1000;
 
+    /// <summary><c>Hubix:Sandbox:MessagingLimitTier</c>: the number's messaging limit at start (TIER_250, TIER_2K, ... TIER_UNLIMITED).</summary>
+    public string MessagingLimitTier { get; set; } = "TIER_2K";
+
     /// <summary><c>Hubix:Sandbox:Templates</c>: templates added to (or replacing, by name and language) the default set.</summary>
     public List<TemplateOptions> Templates { get; set; } = [];
 

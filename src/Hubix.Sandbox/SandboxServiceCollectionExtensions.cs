@@ -44,6 +44,7 @@ public static class SandboxServiceCollectionExtensions
         s.TryAddSingleton<FaultInjector>();
         s.TryAddSingleton<DelayScheduler>();
         s.TryAddSingleton<TemplateCatalog>();
+        s.TryAddSingleton<Account.AccountState>();
         s.TryAddSingleton<MediaStore>();
         s.TryAddSingleton<PhoneBook>();
         s.TryAddSingleton<WebhookDispatcher>();

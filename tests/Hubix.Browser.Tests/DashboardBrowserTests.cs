@@ -113,6 +113,15 @@ public class DashboardBrowserTests
         // The tap is on the advisor's timeline (beside whatever Hubix answered to it).
         await Assertions.Expect(page.Locator("#timeline tbody tr").Filter(new() { HasText = "tap" }).First).ToBeVisibleAsync();
 
+        // Meta pauses the daily template: the banner says so at once (the account_health live event), as text.
+        await Assertions.Expect(page.Locator("#health-banner")).ToBeHiddenAsync();
+        var paused = await host.PostWebhookAsync("""
+            {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","time":1764030000,"changes":[{"field":"message_template_status_update",
+             "value":{"event":"PAUSED","message_template_id":594425479261596,"message_template_name":"daily_content_ready_v1","message_template_language":"en","reason":"NONE"}}]}]}
+            """);
+        Assert.True(paused.IsSuccessStatusCode);
+        await Assertions.Expect(page.Locator("#health-banner p.critical")).ToContainTextAsync("daily_content_ready_v1 (en) is PAUSED", new() { Timeout = 15_000 });
+
         Assert.Empty(errors);
         var shot = Path.Combine(AppContext.BaseDirectory, "dashboard.png");
         await page.Locator("#advisor-phone").FillAsync("");

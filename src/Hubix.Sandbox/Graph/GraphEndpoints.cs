@@ -150,21 +150,13 @@ internal static class GraphEndpoints
         });
     }
 
-    private static IResult GetObject(string id, HttpContext http, IOptions<SandboxOptions> options, MediaStore media, SandboxStats stats)
+    private static IResult GetObject(string id, HttpContext http, IOptions<SandboxOptions> options, MediaStore media, SandboxStats stats, Account.AccountState account)
     {
         var o = options.Value;
         if (!Authorized(http, o)) return Reject(stats, GraphError.InvalidToken());
         if (string.Equals(id, o.PhoneNumberId, StringComparison.Ordinal))
         {
-            return JsonBytesResult.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("verified_name", "Hubix Sandbox");
-                w.WriteString("display_phone_number", o.DisplayPhoneNumber);
-                w.WriteString("quality_rating", "GREEN");
-                w.WriteString("id", o.PhoneNumberId);
-                w.WriteEndObject();
-            });
+            return JsonBytesResult.Write(w => Account.AccountGraph.WritePhone(w, o, account));
         }
         var item = media.Find(id);
         if (item is null) return Reject(stats, GraphError.UnknownObject(id, "get"));

@@ -106,6 +106,7 @@ internal static class SendRequestParser
         var language = Obj(t, "language", out var lang) ? Str(lang, "code") : null;
         if (string.IsNullOrEmpty(language)) return GraphError.InvalidParameter("The parameter template['language']['code'] is required.");
         var def = templates.Find(name, language);
+        if (def is not null && def.Status is "PAUSED" or "DISABLED") return Account.AccountGraph.TemplateUnavailable(def);
         if (def is null || !string.Equals(def.Status, "APPROVED", StringComparison.Ordinal)) return GraphError.TemplateMissing(name, language);
 
         var body = new List<TemplateParameter>();

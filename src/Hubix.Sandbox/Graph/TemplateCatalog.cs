@@ -48,7 +48,9 @@ internal sealed partial class TemplateCatalog
 
     public static Regex Placeholder => PlaceholderRegex();
 
-    private readonly List<TemplateDefinition> _templates = [];
+    // Copy-on-write: sends read it concurrently while the control routes change a template's status or category.
+    private volatile TemplateDefinition[] _templates = [];
+    private readonly Lock _write = new();
 
     public TemplateCatalog(IOptions<SandboxOptions> options)
     {
@@ -62,7 +64,34 @@ internal sealed partial class TemplateCatalog
             all.RemoveAll(x => string.Equals(x.Name, t.Name, StringComparison.Ordinal) && string.Equals(x.Language, t.Language, StringComparison.Ordinal));
             all.Add(t);
         }
-        foreach (var t in all) _templates.Add(ToDefinition(t));
+        _templates = all.Select(ToDefinition).ToArray();
+    }
+
+    /// <summary>Replaces the named template with <paramref name="change"/>'s result; null when there is no such template.</summary>
+    internal (TemplateDefinition Before, TemplateDefinition After)? Update(string name, string language, Func<TemplateDefinition, TemplateDefinition> change)
+    {
+        lock (_write)
+        {
+            var list = _templates;
+            var i = Array.FindIndex(list, t => string.Equals(t.Name, name, StringComparison.Ordinal) && string.Equals(t.Language, language, StringComparison.Ordinal));
+            if (i < 0) return null;
+            var copy = (TemplateDefinition[])list.Clone();
+            copy[i] = change(list[i]);
+            _templates = copy;
+            return (list[i], copy[i]);
+        }
+    }
+
+    /// <summary>Adds (or replaces, by name and language) a template, as <c>POST /{waba-id}/message_templates</c> does.</summary>
+    internal TemplateDefinition Add(TemplateOptions options)
+    {
+        var def = ToDefinition(options);
+        lock (_write)
+        {
+            _templates = _templates.Where(t => !(string.Equals(t.Name, def.Name, StringComparison.Ordinal) && string.Equals(t.Language, def.Language, StringComparison.Ordinal)))
+                .Append(def).ToArray();
+        }
+        return def;
     }
 
     public IReadOnlyList<TemplateDefinition> All => _templates;

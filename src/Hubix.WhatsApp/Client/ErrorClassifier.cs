@@ -26,6 +26,18 @@ public enum ErrorClass
 
     /// <summary>Token or permission problem (190, 0, 3, 10, 200–299); nothing succeeds until the token is fixed.</summary>
     Auth,
+
+    /// <summary>
+    /// 131048 (too many messages blocked or flagged as spam) and 131064 (template classification violations): the number's
+    /// sending is restricted. Not a tight retry: retry after a long back-off, check the quality rating, alert (REFERENCE §10).
+    /// </summary>
+    NumberRestricted,
+
+    /// <summary>130472: the recipient's number is part of a Meta experiment; this message will not go through, nobody is at fault.</summary>
+    Experiment,
+
+    /// <summary>132015 (paused) / 132016 (disabled) for low quality: the template cannot be sent at all until it is fixed or replaced.</summary>
+    TemplateUnavailable,
 }
 
 /// <summary>
@@ -34,11 +46,11 @@ public enum ErrorClass
 /// </summary>
 public static class ErrorClassifier
 {
-    private static readonly HashSet<int> RetryLaterCodes = [4, 80007, 131000, 131016, 131057, 1, 2];
+    private static readonly HashSet<int> RetryLaterCodes = [4, 80007, 131000, 131016, 131057, 133016, 1, 2];
 
     private static readonly HashSet<int> PermanentCodes =
     [
-        100, 131026, 131051, 132000, 132001, 132005, 132007, 132012, 132015, 132016, 133010, 368, 131031, 131042, 131021, 130472,
+        100, 131026, 131051, 132000, 132001, 132005, 132007, 132012, 133010, 368, 131031, 131042, 131021,
     ];
 
     private static readonly HashSet<int> AuthCodes = [190, 0, 3, 10];
@@ -64,6 +76,12 @@ public static class ErrorClassifier
                 return ErrorClass.MarketingLimit;
             case 131050:
                 return ErrorClass.OptedOut;
+            case 131048 or 131064:
+                return ErrorClass.NumberRestricted;
+            case 130472:
+                return ErrorClass.Experiment;
+            case 132015 or 132016:
+                return ErrorClass.TemplateUnavailable;
             case GraphError.ValidationFailureCode:
                 return ErrorClass.Permanent;
             case GraphError.TransportFailureCode:
@@ -87,5 +105,5 @@ public static class ErrorClassifier
 
     /// <summary>True for the classes where sending the same message again later can succeed.</summary>
     public static bool IsRetryable(ErrorClass errorClass) =>
-        errorClass is ErrorClass.RetryLater or ErrorClass.Throughput or ErrorClass.PairRate or ErrorClass.MarketingLimit;
+        errorClass is ErrorClass.RetryLater or ErrorClass.Throughput or ErrorClass.PairRate or ErrorClass.MarketingLimit or ErrorClass.NumberRestricted;
 }

@@ -169,6 +169,8 @@ internal static class FeatureCommands
             Console.WriteLine(result.GetValue(dryRun)
                 ? string.Create(CultureInfo.InvariantCulture, $"dry run: {outcome.Planned.Count} would be sent")
                 : string.Create(CultureInfo.InvariantCulture, $"{outcome.Enqueued} daily template(s) queued for sending"));
+            // This host runs no workers: post the alerts the run raised (template stopped, messaging limit) before exiting.
+            await app.Services.GetRequiredService<Hubix.AccountHealth.AlertSender>().FlushAsync(ct);
             return 0;
         });
         return command;

@@ -26,6 +26,8 @@ public static class HubixCli
         root.Subcommands.Add(Report());
         root.Subcommands.Add(Metrics());
         root.Subcommands.Add(Hubix.Agent.AgentCli.Create());
+        root.Subcommands.Add(MetaCommands.Meta());
+        root.Subcommands.Add(MetaCommands.Templates());
         foreach (var command in root.Subcommands)
         {
             command.TreatUnmatchedTokensAsErrors = false;

@@ -105,6 +105,10 @@ public static class DailyPackFeature
         services.AddHubixOptions<UnlockOptions>();
 
         services.AddSingleton<ITemplateCatalog, CloudTemplateCatalog>();
+        services.AddSingleton<TemplatePauseOnSendError>();
+        services.AddSingleton<IDeliveryEvents>(sp => sp.GetRequiredService<TemplatePauseOnSendError>());
+        services.AddHostedService(sp => sp.GetRequiredService<TemplatePauseOnSendError>());
+        services.AddSingleton<MessagingLimiter>();
         services.AddSingleton<DailySender>();
         services.AddHostedService<DailyScheduler>();
         services.AddSingleton<DailyRunStatus>();

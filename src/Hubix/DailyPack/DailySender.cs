@@ -33,6 +33,7 @@ public sealed class DailySender(
     Outbox outbox,
     ITemplateCatalog templates,
     MediaUploader uploader,
+    MessagingLimiter limiter,
     LiveFeed feed,
     IOptions<ScheduleOptions> schedule,
     IOptions<DailyTemplateOptions> template,
@@ -70,6 +71,10 @@ public sealed class DailySender(
         }
 
         var (toSend, note) = await PreflightAsync(context, due, reasons, ct);
+        var budget = await limiter.ApplyAsync(toSend.Select(s => s.Advisor.Id).ToList(), started, ct);
+        var overLimit = toSend.Where(s => budget.Over.Contains(s.Advisor.Id)).ToList();
+        toSend.RemoveAll(s => budget.Over.Contains(s.Advisor.Id));
+        note ??= budget.Note;
         var planned = toSend.Select(s => new PlannedSend(s.Advisor.Phone, s.Date, s.Pack.Id, s.Pack.Category)).ToList();
         if (request.DryRun)
         {
@@ -78,13 +83,31 @@ public sealed class DailySender(
                 reasons.Tally("after_cutoff", late.Count);
             }
 
-            return new DailyRunResult(due.Count + late.Count, 0, late.Count, reasons, note, planned);
+            if (overLimit.Count > 0)
+            {
+                reasons.Tally("messaging_limit", overLimit.Count);
+            }
+
+            return new DailyRunResult(due.Count + late.Count, 0, late.Count + overLimit.Count, reasons, note, planned);
         }
 
         var (enqueued, skipped) = await SendAsync(toSend, late, started, ct);
         if (skipped > 0)
         {
             reasons.Tally("after_cutoff", skipped);
+        }
+
+        var limited = 0;
+        foreach (var chunk in overLimit.Chunk(ChunkSize))
+        {
+            limited += await SkipChunkAsync(chunk.Select(c => (c.Advisor, c.Date)).ToList(), "messaging_limit", started, ct);
+        }
+
+        if (limited > 0)
+        {
+            reasons.Tally("messaging_limit", limited);
+            limiter.Alert(limited, note);
+            skipped += limited;
         }
 
         var run = new DailyRun

@@ -45,6 +45,10 @@ public sealed class DeliveryOptions : IHubixOptions
     /// <summary>After a 130429 halves the send rate, the rate doubles back after each quiet period this long.</summary>
     public TimeSpan ThroughputRecovery { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>After 131048/131064 (the number is restricted for spam or template violations), a message waits this long before
+    /// it is tried again: a tight retry only deepens the restriction. Default 1 hour.</summary>
+    public TimeSpan RestrictedRetry { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How often lease-expired <c>Sending</c> rows are reconciled.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -63,6 +67,11 @@ public sealed class DeliveryOptions : IHubixOptions
         if (BatchSize is < 1 or > 5000)
         {
             yield return "Hubix:Delivery:BatchSize must be between 1 and 5000.";
+        }
+
+        if (RestrictedRetry <= TimeSpan.Zero)
+        {
+            yield return "Hubix:Delivery:RestrictedRetry must be positive (e.g. 01:00:00).";
         }
 
         if (Lease <= TimeSpan.Zero || IdlePoll <= TimeSpan.Zero || MaintenanceInterval <= TimeSpan.Zero || ReconcileGrace < TimeSpan.Zero)

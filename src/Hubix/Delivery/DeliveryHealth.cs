@@ -19,6 +19,14 @@ public sealed class DeliveryHealth
 
     internal void Resumed() => _pause = null;
 
+    private volatile PauseInfo? _restricted;
+
+    /// <summary>The last time Meta said the number is restricted (131048 spam, 131064 template violations); null if never
+    /// in this process. Sends go on (each restricted message retries after <c>RestrictedRetry</c>); this is for alerts.</summary>
+    public PauseInfo? Restricted => _restricted;
+
+    internal void RestrictedBy(int code, string reason, DateTime at) => _restricted = new PauseInfo(code, reason, at);
+
     /// <param name="Code">Meta's error code (190: token expired ...).</param>
     /// <param name="Reason">Meta's message and details (the token is never part of it).</param>
     /// <param name="Since">When dispatch paused (UTC).</param>

@@ -20,7 +20,9 @@ namespace Hubix.Delivery;
 /// Classification (REFERENCE §10): Throughput (130429) slows the whole bucket and retries; PairRate (131056) backs off
 /// that recipient alone; RetryLater retries with exponential back-off and jitter, except when the request may have
 /// reached Meta (timeout, connection lost): then the row waits for reconciliation; MarketingLimit (131049) retries
-/// 24 h later; WindowClosed (131047), OptedOut (131050) and Permanent fail at once (with an event); Auth (190 ...)
+/// 24 h later; NumberRestricted (131048, 131064) retries after <see cref="DeliveryOptions.RestrictedRetry"/> and is noted in
+/// <see cref="DeliveryHealth.Restricted"/>; WindowClosed (131047), OptedOut (131050), Experiment (130472),
+/// TemplateUnavailable (132015/132016) and Permanent fail at once (with an event); Auth (190 ...)
 /// requeues the row and pauses dispatch (readiness red) until a probe send succeeds. A failed row fails the rest of
 /// its group with <c>previous_failed</c>: a pack is never delivered with a hole. Nothing here blocks other recipients.
 /// A row that an <see cref="OutboxHold"/> matches when it is claimed (the advisor opted out) is cancelled without a call.
@@ -281,14 +283,15 @@ public sealed class OutboxDispatcher : PollingWorker
             }
 
             _stats.Record("accepted");
-            _logger.LogDebug("Outbox {OutboxId} to {Recipient} accepted as {WaMessageId}", row.Id, row.Recipient, result.MessageId);
+            // One structured line per send outcome (HttpClient's own four lines per call are off by default: appsettings.json).
+            _logger.LogInformation("Send {Outcome}: outbox {OutboxId} to {Recipient} as {WaMessageId} on attempt {Attempts}", "accepted", row.Id, row.Recipient, result.MessageId, attempts);
             return new SendOutcome(row, OutcomeKind.Accepted, attempts, result.MessageId);
         }
 
         var e = result.Error;
         var reason = Reason(e);
-        _logger.LogWarning("Outbox {OutboxId} to {Recipient}: Graph error {Code} ({Class}) on attempt {Attempts}: {Message}",
-            row.Id, row.Recipient, e.Code, e.Class, attempts, e.Details ?? e.Message);
+        _logger.LogWarning("Send {Outcome}: outbox {OutboxId} to {Recipient}: Graph error {Code} ({Class}) on attempt {Attempts}: {Message}",
+            "error", row.Id, row.Recipient, e.Code, e.Class, attempts, e.Details ?? e.Message);
 
         switch (e.Class)
         {
@@ -301,6 +304,8 @@ public sealed class OutboxDispatcher : PollingWorker
             case ErrorClass.Permanent:
             case ErrorClass.WindowClosed:
             case ErrorClass.OptedOut:
+            case ErrorClass.Experiment:
+            case ErrorClass.TemplateUnavailable:
                 return Fail(row, attempts, e, reason);
         }
 
@@ -330,6 +335,10 @@ public sealed class OutboxDispatcher : PollingWorker
                 break;
             case ErrorClass.MarketingLimit:
                 next = now + MarketingLimitDelay;
+                break;
+            case ErrorClass.NumberRestricted:
+                _health.RestrictedBy(e.Code, e.Message + (e.Details is null ? "" : " — " + e.Details), now);
+                next = now + _options.RestrictedRetry;
                 break;
             case ErrorClass.RetryLater when e.MayHaveBeenSent:
                 // Meta may have it: don't resend now; reconciliation waits for a status webhook (grace) first.
@@ -366,6 +375,9 @@ public sealed class OutboxDispatcher : PollingWorker
             ErrorClass.MarketingLimit => "marketing_limit",
             ErrorClass.OptedOut => "opted_out",
             ErrorClass.Auth => "auth",
+            ErrorClass.NumberRestricted => "number_restricted",
+            ErrorClass.Experiment => "experiment",
+            ErrorClass.TemplateUnavailable => "template_unavailable",
             _ => "unknown",
         };
         return kind + ": " + (e.Details ?? e.Message);

@@ -1,3 +1,4 @@
+using Hubix.AccountHealth;
 using Hubix.Advisors;
 using Hubix.Agent;
 using Hubix.Content;
@@ -30,6 +31,8 @@ public static class HubixServer
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LiveFeed>();
         builder.Services.AddHubixOptions<ServerOptions>();
+        builder.Services.AddHubixOptions<ProxyOptions>();
+        builder.Services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         builder.Services.AddOpenApi();
@@ -41,6 +44,7 @@ public static class HubixServer
         builder.AddDelivery();
         builder.AddAdvisors();
         builder.AddContent();
+        builder.AddAccountHealth();
         builder.AddDailyPack();
         builder.AddAgent();
         builder.AddDashboard();
@@ -49,6 +53,7 @@ public static class HubixServer
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseForwardedHeaders(); // before anything reads the client's address or scheme (Hubix:Proxy)
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDashboard();
@@ -59,6 +64,7 @@ public static class HubixServer
         app.MapWebhooks();
         app.MapAdvisors();
         app.MapContent();
+        app.MapAccountHealth();
         app.MapDailyPack();
         app.MapDashboard();
         return app;

@@ -42,6 +42,13 @@ public sealed class WhatsAppOptions : IHubixOptions
     /// <summary>Meta's pair rate: about one message per 6 s to the same user.</summary>
     public TimeSpan PairInterval { get; set; } = TimeSpan.FromSeconds(6);
 
+    /// <summary>
+    /// Unique advisors the daily run may reach outside an open customer-service window per moving 24 h (Meta's messaging
+    /// limit of the business portfolio: 250, 2000, 10000, 100000). Unset or 0: the limit Meta announced
+    /// (phone_number_quality_update webhook), else the one the API reports; -1: unlimited.
+    /// </summary>
+    public int MessagingLimit { get; set; }
+
     /// <summary>Timeout of one Graph call.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -54,6 +61,11 @@ public sealed class WhatsAppOptions : IHubixOptions
         if (!Uri.TryCreate(GraphBaseUrl, UriKind.Absolute, out _))
         {
             yield return $"Hubix:WhatsApp:GraphBaseUrl '{GraphBaseUrl}' is not an absolute URL.";
+        }
+
+        if (MessagingLimit < -1)
+        {
+            yield return "Hubix:WhatsApp:MessagingLimit must be -1 (unlimited), 0 (read it from Meta) or a positive number such as 250 or 2000.";
         }
 
         if (MessagesPerSecond <= 0)

@@ -73,7 +73,7 @@ async function start() {
   $('app').hidden = false;
   $('today').textContent = state.today + ' (' + state.zone + ')';
   connect();
-  await Promise.allSettled([loadToday(), loadChart(), loadFailures(), loadRun(), loadConversations(true), loadStatus()]);
+  await Promise.allSettled([loadToday(), loadChart(), loadFailures(), loadRun(), loadConversations(true), loadStatus(), loadHealth()]);
 }
 
 // ---------- today's funnel ----------
@@ -105,6 +105,20 @@ async function loadStatus() {
   const s = await api('/api/dashboard/status');
   const depth = Object.entries(s.outboxDepth).map(([k, v]) => k + ' ' + v).join(', ') || 'empty';
   $('ops').textContent = 'inbox lag ' + s.inboxLagSeconds.toFixed(1) + ' s · outbox: ' + depth;
+}
+
+// ---------- account health banner ----------
+// Template paused/recategorised, quality drops, account updates (stored), plus this server's recent alerts
+// (dispatcher paused, messaging-limit skips, backlog, dead letters) from the last 24 hours.
+const BANNER_ALERTS = new Set(['dispatcher_paused', 'number_restricted', 'messaging_limit', 'inbox_backlog', 'dead_letters']);
+async function loadHealth() {
+  const r = await api('/api/account/health');
+  const since = Date.now() - 24 * 3600 * 1000;
+  const lines = r.health.banners.map((b) => ({ severity: b.severity, text: b.text }))
+    .concat(r.alerts.filter((a) => BANNER_ALERTS.has(a.kind) && Date.parse(a.at) >= since).map((a) => ({ severity: a.severity, text: a.text })));
+  const banner = $('health-banner');
+  banner.replaceChildren(...lines.map((l) => el('p', l.text, l.severity)));
+  banner.hidden = lines.length === 0;
 }
 
 // ---------- 14-day chart (SVG drawn here) ----------
@@ -337,6 +351,7 @@ function onEvent(e) {
     debounce('conv', () => loadConversations(true).catch(() => {}), 500);
   }
   if (e.type === 'daily_run') { debounce('run', () => loadRun().catch(() => {}), 500); }
+  if (e.type === 'account_health' || e.type === 'daily_run') { debounce('health', () => loadHealth().catch(() => {}), 500); }
 }
 
 function summarize(e) {
