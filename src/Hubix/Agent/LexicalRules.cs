@@ -187,6 +187,13 @@ internal static class LexicalRules
             }
         }
 
+        // "thank you so much ji", "namaste sir ji 🙏": a greeting or thanks and polite words only.
+        var polite = PoliteOnly(tokens);
+        if (polite is not null)
+        {
+            return new LexicalResult(polite, hints);
+        }
+
         var padded = " " + norm + " ";
         var isQuestion = s_questionStarts.Any(q => norm.StartsWith(q + " ", StringComparison.Ordinal) || norm == q)
             || Contains(padded, "kaise") || Contains(padded, "kyun") || Contains(padded, "kab") || Contains(padded, "kitne baje");
@@ -236,6 +243,35 @@ internal static class LexicalRules
         }
 
         return new LexicalResult(null, hints);
+    }
+
+    private static readonly HashSet<string> s_politeWords = new(StringComparer.Ordinal)
+    {
+        "sir", "ji", "madam", "mam", "bhai", "bhaiya", "so", "much", "very", "a", "lot", "bahut", "ok", "great", "dear", "team", "you",
+        "all", "everyone", "again", "once", "and", "aapka", "aapko", "sabko", "hello", "hi",
+    };
+
+    private static string? PoliteOnly(string[] tokens)
+    {
+        if (tokens.Length > 6)
+        {
+            return null;
+        }
+
+        var thanks = tokens.Count(t => t is "thanks" or "thank" or "dhanyavad" or "shukriya" or "thanku" or "ty");
+        var greeting = tokens.Count(t => t is "namaste" or "namaskar" or "pranam" or "morning" or "good" or "evening" or "ram" or "radhe" or "hello" or "hi");
+        if (thanks == 0 && greeting == 0)
+        {
+            return null;
+        }
+
+        if (!tokens.All(t => s_politeWords.Contains(t) || t is "thanks" or "thank" or "dhanyavad" or "shukriya" or "thanku" or "ty"
+            or "namaste" or "namaskar" or "pranam" or "morning" or "good" or "evening" or "ram" or "radhe"))
+        {
+            return null;
+        }
+
+        return thanks > 0 ? AgentIntents.Thanks : AgentIntents.Greeting;
     }
 
     /// <summary>"photo bhejo", "send only the posts", "todays mkt update pls": a request word plus what to send.</summary>

@@ -78,6 +78,12 @@ internal static class StopRules
         "naam hatao", "hatao list", "hata dijiye", "remove karo", "remove kar do", "remove kijiye", "delete karo",
     ];
 
+    private static readonly HashSet<string> s_fillers = new(StringComparer.Ordinal)
+    {
+        "sir", "ji", "yaar", "bhai", "bhaiya", "please", "now", "it", "all", "ab", "abhi", "madam", "mam", "karo", "kar", "do", "jaldi",
+        "immediately", "right", "away", "pls", "message", "messages", "this", "these",
+    };
+
     private static readonly string[] s_startPhrases =
     [
         "shuru", "chalu", "start", "resume", "subscribe", "resubscribe", "wapas", "phir se bhejo", "send again",
@@ -143,6 +149,12 @@ internal static class StopRules
         }
 
         if (tokens.Any(IsUnsubscribe))
+        {
+            return StopSignal.Stop;
+        }
+
+        // "STOP STOP", "stop sir", "band band band": the command and polite words only.
+        if (tokens.Length <= 4 && tokens.Any(t => t is "stop" or "band") && tokens.All(t => t is "stop" or "band" or "roko" || s_fillers.Contains(t)))
         {
             return StopSignal.Stop;
         }
