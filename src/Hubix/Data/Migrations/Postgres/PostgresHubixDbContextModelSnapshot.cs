@@ -212,6 +212,10 @@ namespace Hubix.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("Lang")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<double?>("LatencyMs")
                         .HasColumnType("double precision");
 

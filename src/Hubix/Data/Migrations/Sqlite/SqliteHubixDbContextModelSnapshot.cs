@@ -199,6 +199,10 @@ namespace Hubix.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Lang")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<double?>("LatencyMs")
                         .HasColumnType("REAL");
 
