@@ -43,9 +43,15 @@ public sealed class CloudTemplateCatalog(IServiceProvider services, TimeProvider
                 $"Template '{name}' has no '{language}' version (it has: {string.Join(", ", named.Select(t => t.Language))}).");
         }
 
-        return match.IsApproved
+        if (!match.IsApproved)
+        {
+            return new TemplateCheck(false, "template_not_approved", $"Template '{name}' ({language}) is {match.Status}, not APPROVED.");
+        }
+
+        // A MARKETING template costs more, follows other delivery rules and may be held back by Meta: the daily message is UTILITY.
+        return match.Category is null || string.Equals(match.Category, "UTILITY", StringComparison.OrdinalIgnoreCase)
             ? new TemplateCheck(true)
-            : new TemplateCheck(false, "template_not_approved", $"Template '{name}' ({language}) is {match.Status}, not APPROVED.");
+            : new TemplateCheck(false, "template_not_utility", $"Template '{name}' ({language}) is {match.Category}, not UTILITY.");
     }
 
     private async Task<(IReadOnlyList<TemplateInfo>? List, string? Error)> GetAsync(CancellationToken ct)

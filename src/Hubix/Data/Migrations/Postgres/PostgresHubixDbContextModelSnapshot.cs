@@ -472,6 +472,9 @@ namespace Hubix.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("LanguageFallback")
+                        .HasColumnType("boolean");
+
                     b.Property<DateOnly>("LocalDate")
                         .HasColumnType("date");
 
@@ -493,6 +496,10 @@ namespace Hubix.Data.Migrations.Postgres
 
                     b.Property<int>("State")
                         .HasColumnType("integer");
+
+                    b.Property<string>("TemplateLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.HasKey("Id");
 
