@@ -58,8 +58,8 @@ internal sealed partial class TemplateCatalog
         var all = new List<TemplateOptions>
         {
             new() { Name = "daily_content_ready_v1", Body = DailyBody, Buttons = ["Retrieve Content"] },
-            new() { Name = "daily_content_ready_v1", Language = "hi", Body = DailyBodyHindi, Buttons = ["कंटेंट पाएँ"] },
             new() { Name = "daily_content_menu_v1", Body = DailyBody, Buttons = ["Images", "Posts", "Market Updates"] },
+            new() { Name = "daily_content_ready_v1", Language = "hi", Body = DailyBodyHindi, Buttons = ["कंटेंट पाएँ"] },
         };
         foreach (var t in options.Value.Templates)
         {

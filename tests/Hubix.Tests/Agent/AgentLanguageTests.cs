@@ -182,6 +182,20 @@ public sealed class AgentLanguageTests(AgentModelFixture fixture)
 
     private const double ReplyLanguageTarget = 0.98;
 
+    [Fact]
+    public void NgramClassifier_Build_AllocatesWellUnderTheIssuesTwentyMegabytes()
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var classifier = new NgramClassifier(IntentExamples.ByIntent.Concat(IntentExamples.Multilingual).SelectMany(kv => kv.Value.Select(t => (kv.Key, t))));
+
+        // Everything it allocates, garbage included: an upper bound of what it keeps in memory.
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        TestContext.Current.TestOutputHelper!.WriteLine($"n-gram classifier: {allocated / 1024.0 / 1024.0:F2} MB allocated to build");
+        Assert.True(allocated < 20 * 1024 * 1024, $"{allocated} bytes");
+        Assert.NotEmpty(classifier.Scores("stop"));
+    }
+
     internal static void Report(EvalResult result)
     {
         var output = TestContext.Current.TestOutputHelper!;
