@@ -65,7 +65,7 @@ public sealed class MediaAndTemplateTests
             $"/{SandboxHarness.Version}/{SandboxHarness.Waba}/message_templates?fields=name,category,status&limit=5", TestContext.Current.CancellationToken)).RootElement;
         var fixture = Shape.Fixture("template-list-response.json");
         Shape.Same(fixture.GetProperty("data"), list.GetProperty("data"));
-        Assert.Equal(["daily_content_ready_v1", "daily_content_menu_v1"], list.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToArray());
+        Assert.Equal(["daily_content_ready_v1", "daily_content_menu_v1", "daily_content_ready_v1"], list.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToArray());
         Assert.True(list.GetProperty("paging").TryGetProperty("cursors", out _));
 
         var full = JsonDocument.Parse(await h.Graph.GetStringAsync($"/{SandboxHarness.Version}/{SandboxHarness.Waba}/message_templates", TestContext.Current.CancellationToken)).RootElement;
@@ -78,6 +78,23 @@ public sealed class MediaAndTemplateTests
         Assert.Equal("Good morning! Your {{1}} content for {{2}} is ready: {{3}}. Tap below to get it.", components[0].GetProperty("text").GetString());
         Assert.Equal("Retrieve Content", components[1].GetProperty("buttons")[0].GetProperty("text").GetString());
         Assert.Equal(["Images", "Posts", "Market Updates"], full.GetProperty("data")[1].GetProperty("components")[1].GetProperty("buttons").EnumerateArray().Select(b => b.GetProperty("text").GetString()).ToArray());
+
+        // The daily template in Hindi too, for advisors whose language is hi (Hubix:Templates:Daily:Languages).
+        var hindi = full.GetProperty("data")[2];
+        Assert.Equal(("daily_content_ready_v1", "hi", "UTILITY"), (hindi.GetProperty("name").GetString(), hindi.GetProperty("language").GetString(), hindi.GetProperty("category").GetString()));
+        Assert.StartsWith("सुप्रभात", hindi.GetProperty("components")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_daily_template_is_accepted_in_Hindi_and_refused_in_a_language_it_does_not_have()
+    {
+        await using var h = await SandboxHarness.StartAsync();
+
+        var id = await h.SendOkAsync(SandboxHarness.DailyTemplate("16505551234", language: "hi"));
+        var refused = await h.SendAsync(SandboxHarness.DailyTemplate("16505551234", language: "mr"));
+
+        Assert.StartsWith("wamid.", id, StringComparison.Ordinal);
+        Assert.False(refused.IsSuccessStatusCode);
     }
 
     [Fact]
@@ -90,8 +107,9 @@ public sealed class MediaAndTemplateTests
             ["Hubix:Sandbox:Templates:0:BodyParameterCount"] = "1",
             ["Hubix:Sandbox:Templates:0:Buttons:0"] = "Stop",
         });
-        var first = JsonDocument.Parse(await h.Graph.GetStringAsync($"/{SandboxHarness.Version}/{SandboxHarness.Waba}/message_templates?limit=2", TestContext.Current.CancellationToken)).RootElement;
-        Assert.Equal(2, first.GetProperty("data").GetArrayLength());
+        // Four templates: the three defaults (the daily one in English and Hindi, the menu) and the configured one.
+        var first = JsonDocument.Parse(await h.Graph.GetStringAsync($"/{SandboxHarness.Version}/{SandboxHarness.Waba}/message_templates?limit=3", TestContext.Current.CancellationToken)).RootElement;
+        Assert.Equal(3, first.GetProperty("data").GetArrayLength());
         var next = first.GetProperty("paging").GetProperty("next").GetString()!;
         var second = JsonDocument.Parse(await h.Graph.GetStringAsync(next, TestContext.Current.CancellationToken)).RootElement;
         Assert.Equal("weekly_digest", second.GetProperty("data")[0].GetProperty("name").GetString());

@@ -43,6 +43,9 @@ internal sealed partial class TemplateCatalog
 {
     public const string DailyBody = "Good morning! Your {{1}} content for {{2}} is ready: {{3}}. Tap below to get it.";
 
+    /// <summary>The Hindi version of the daily template (advisors whose language is <c>hi</c>).</summary>
+    public const string DailyBodyHindi = "सुप्रभात! {{2}} का आपका {{1}} कंटेंट तैयार है: {{3}}। पाने के लिए नीचे दबाएँ।";
+
     [GeneratedRegex(@"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")]
     private static partial Regex PlaceholderRegex();
 
@@ -58,6 +61,7 @@ internal sealed partial class TemplateCatalog
         {
             new() { Name = "daily_content_ready_v1", Body = DailyBody, Buttons = ["Retrieve Content"] },
             new() { Name = "daily_content_menu_v1", Body = DailyBody, Buttons = ["Images", "Posts", "Market Updates"] },
+            new() { Name = "daily_content_ready_v1", Language = "hi", Body = DailyBodyHindi, Buttons = ["कंटेंट पाएँ"] },
         };
         foreach (var t in options.Value.Templates)
         {

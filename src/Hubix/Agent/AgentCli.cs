@@ -22,7 +22,7 @@ public static class AgentCli
         var phone = new Option<string?>("--phone") { Description = "The advisor's phone number (E.164)" };
         var name = new Option<string?>("--name") { Description = "The advisor's name, for greetings" };
         var today = new Option<string?>("--today") { Description = "Answer as if today were this date (YYYY-MM-DD)" };
-        var json = new Option<bool>("--json") { Description = "Print {intent, reply, sources, latencyMs, llm} as JSON" };
+        var json = new Option<bool>("--json") { Description = "Print {intent, reply, sources, latencyMs, llm, lang, replyLang} as JSON" };
         var noModel = new Option<bool>("--lexical") { Description = "Do not load the embedding model (lexical rules only)" };
 
         var ask = new Command("ask", "Answer one message as the agent would, without sending it");
@@ -85,11 +85,14 @@ public static class AgentCli
                     ["sources"] = answer.Sources,
                     ["latencyMs"] = Math.Round(answer.LatencyMs, 1),
                     ["llm"] = answer.Llm,
+                    ["lang"] = answer.Lang,
+                    ["replyLang"] = answer.ReplyLang,
                 }, s_json));
             }
             else
             {
                 await output.WriteLineAsync($"intent:  {answer.Intent} ({answer.Path})");
+                await output.WriteLineAsync($"lang:    {answer.Lang} (reply {answer.ReplyLang})");
                 await output.WriteLineAsync("reply:   " + answer.Reply.Replace("\n", "\n         ", StringComparison.Ordinal));
                 if (answer.Buttons is { Count: > 0 } buttons)
                 {

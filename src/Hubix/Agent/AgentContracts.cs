@@ -13,6 +13,9 @@ public static class AgentIntents
     public const string Help = "help";
     public const string OptOut = "opt_out";
     public const string OptIn = "opt_in";
+
+    /// <summary>Something that may mean "stop" ("nahi chahiye", "bas karo"): the agent asks, with an opt-out button, and does nothing else.</summary>
+    public const string ConfirmOptOut = "confirm_opt_out";
     public const string Handoff = "handoff";
     public const string Greeting = "greeting";
     public const string Thanks = "thanks";
@@ -21,7 +24,7 @@ public static class AgentIntents
     public static readonly IReadOnlyList<string> All =
     [
         UnlockAll, UnlockImages, UnlockPosts, UnlockUpdates, MarketQuestion, AdviceRequest, Faq, Help,
-        OptOut, OptIn, Handoff, Greeting, Thanks, Unknown,
+        OptOut, OptIn, ConfirmOptOut, Handoff, Greeting, Thanks, Unknown,
     ];
 }
 
@@ -30,6 +33,9 @@ public static class AgentPaths
 {
     public const string Lexical = "lexical";
     public const string Embedding = "embedding";
+
+    /// <summary>Character n-grams of the romanised text (<see cref="NgramClassifier"/>): Hindi, Hinglish, and any language while MiniLM loads.</summary>
+    public const string Ngram = "ngram";
     public const string Llm = "llm";
 
     /// <summary>The intent was given: a tap on one of the agent's reply buttons (<see cref="AgentQuestion.Intent"/>).</summary>
@@ -55,6 +61,9 @@ public sealed record AgentQuestion(string Text, string? Phone, IReadOnlyList<Age
 
     /// <summary>A known intent (the id of a tapped reply button, one of <see cref="AgentIntents.All"/>): recognition is skipped.</summary>
     public string? Intent { get; init; }
+
+    /// <summary>The advisor's stored language (<c>Advisor.Language</c>): the reply language when the message has none of its own ("STOP", "ok", a button tap).</summary>
+    public string? AdvisorLanguage { get; init; }
 }
 
 /// <summary>An interactive reply button: WhatsApp allows at most 3, titles of at most 20 characters.</summary>
@@ -76,7 +85,14 @@ public sealed record AgentAnswer(
     IReadOnlyList<MenuButton>? Buttons,
     bool Llm,
     double LatencyMs,
-    string Path);
+    string Path)
+{
+    /// <summary>The language the advisor wrote in (<see cref="AgentLanguages"/>), detected from the message.</summary>
+    public string Lang { get; init; } = AgentLanguages.English;
+
+    /// <summary>The language of <see cref="Reply"/>: the message's, or the advisor's when the message has none.</summary>
+    public string ReplyLang { get; init; } = AgentLanguages.English;
+}
 
 /// <summary>A piece of text the agent may quote.</summary>
 /// <param name="Id">Stable id, unique across sources.</param>
@@ -86,6 +102,7 @@ public sealed record AgentAnswer(
 /// <param name="Text">The text to quote (placeholders already resolved).</param>
 /// <param name="Title">FAQ title, if any.</param>
 /// <param name="Questions">Example questions that should find this passage (FAQ), if any.</param>
+/// <param name="Translations">The FAQ entry in other languages (<see cref="AgentLanguages"/>), if any.</param>
 public sealed record KnowledgePassage(
     string Id,
     string Source,
@@ -93,7 +110,8 @@ public sealed record KnowledgePassage(
     DateOnly? Date,
     string Text,
     string? Title = null,
-    IReadOnlyList<string>? Questions = null)
+    IReadOnlyList<string>? Questions = null,
+    IReadOnlyDictionary<string, FaqTranslation>? Translations = null)
 {
     public const string FaqKind = "faq";
     public const string PostKind = "post";
@@ -101,6 +119,9 @@ public sealed record KnowledgePassage(
     public const string ImageKind = "image";
     public const string DocumentKind = "document";
 }
+
+/// <summary>An FAQ entry's answer in another language; a null title keeps the entry's.</summary>
+public sealed record FaqTranslation(string? Title, string Text);
 
 /// <summary>Supplies passages. Implementations cache and return the same content until it changes.</summary>
 public interface IKnowledgeSource

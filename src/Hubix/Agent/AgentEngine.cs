@@ -22,15 +22,8 @@ public sealed partial class AgentEngine(
     IOptions<AgentOptions> options,
     TimeProvider time)
 {
-    /// <summary>The help menu, sent as interactive reply buttons (ids are intents).</summary>
-    public static readonly IReadOnlyList<MenuButton> Menu =
-    [
-        new(AgentIntents.UnlockAll, "Today's content"),
-        new(AgentIntents.UnlockUpdates, "Market update"),
-        new(AgentIntents.Handoff, "Talk to a person"),
-    ];
-
-    private const string NotFound = "Sorry, I don't have that. Here is what I can help with: today's content, the market update, questions about Hubix, or a person from our team.";
+    /// <summary>The English help menu, sent as interactive reply buttons (ids are intents); see <see cref="AgentTexts.Menu"/> per language.</summary>
+    public static IReadOnlyList<MenuButton> Menu => AgentTexts.English.Menu;
 
     // Words every market question may use without naming a topic; they neither select nor exclude passages.
     private static readonly HashSet<string> s_generic = new(StringComparer.Ordinal)
@@ -47,10 +40,19 @@ public sealed partial class AgentEngine(
         model.StartLoading();
         var knowledge = await index.GetAsync(cancellationToken);
         var text = question.Text.Trim();
+        var detected = LanguageDetector.Detect(text);
+        var replyLang = question.Intent is not null && AgentLanguages.FromAdvisorLanguage(question.AdvisorLanguage) is { } advisorLang
+            ? advisorLang
+            : LanguageDetector.ReplyLanguage(detected, question.AdvisorLanguage);
+        var texts = AgentTexts.For(replyLang);
         var result = question.Intent is { } given && AgentIntents.All.Contains(given, StringComparer.Ordinal)
             ? new IntentResult(given, 1, AgentPaths.Button, null) { Strong = true }
-            : await classifier.ClassifyAsync(text, knowledge, cancellationToken);
-        var query = text;
+            : await classifier.ClassifyAsync(text, detected.Lang, knowledge, cancellationToken);
+
+        // Retrieval reads the romanised form of Hindi ("निफ्टी कहाँ बंद हुआ" → "nifty kahan band hua"): the library's words are Latin.
+        // MiniLM embeds English only: other languages are retrieved by word overlap.
+        var english = detected.Lang == AgentLanguages.English;
+        var query = english ? text : Transliteration.Canonical(text);
 
         // A follow-up ("and tomorrow?", "aur kal?", "what about sensex?") keeps the previous topic.
         var previous = question.History.LastOrDefault(t => t.IsUser);
@@ -60,38 +62,40 @@ public sealed partial class AgentEngine(
             if (prevIntent is AgentIntents.MarketQuestion or AgentIntents.Faq)
             {
                 result = result with { Intent = prevIntent, QueryVector = null };
-                query = previous.Text + " " + text;
+                query = previous.Text + " " + query;
             }
         }
 
         var today = Today();
         var answer = result.Intent switch
         {
-            AgentIntents.MarketQuestion => await MarketAsync(query, result, knowledge, today, cancellationToken),
-            AgentIntents.Faq => await FaqAsync(query, result, knowledge, cancellationToken),
-            AgentIntents.AdviceRequest => Make(result,
-                "I can't recommend funds or say what to buy, sell or hold: that depends on each client's goals and risk profile. " +
-                "I can share the latest market update, or a person from our team can help.\n\n" + Options.Disclaimer,
-                buttons: [Menu[1], Menu[2]]),
-            AgentIntents.Help => Make(result,
-                "I can send today's content (or just the images, posts or market update), answer questions about the market update and about Hubix, or connect you to a person. Reply STOP to stop the daily messages.",
-                buttons: Menu),
-            AgentIntents.OptOut => Make(result, "You are unsubscribed and will not get the daily content any more. Reply START to subscribe again."),
-            AgentIntents.OptIn => Make(result, "Welcome back! Your daily content resumes with the next morning pack. Reply STOP at any time to stop."),
-            AgentIntents.Handoff => Make(result, "OK, I have asked a person from our team to reply to you here. They reply during working hours."),
+            AgentIntents.MarketQuestion => await MarketAsync(query, english, result, knowledge, today, texts, cancellationToken),
+            AgentIntents.Faq => await FaqAsync(query, english, result, knowledge, texts, cancellationToken),
+            AgentIntents.AdviceRequest => Make(result, texts.Advice + "\n\n" + Disclaimer(texts), buttons: [texts.Menu[1], texts.Menu[2]]),
+            AgentIntents.Help => Make(result, texts.Help, buttons: texts.Menu),
+            AgentIntents.OptOut => Make(result, texts.OptOut),
+            AgentIntents.OptIn => Make(result, texts.OptIn),
+            AgentIntents.ConfirmOptOut => Make(result, texts.ConfirmOptOut, buttons: texts.ConfirmButtons),
+            AgentIntents.Handoff => Make(result, texts.Handoff),
             AgentIntents.Greeting => Make(result,
-                $"Hello{(string.IsNullOrWhiteSpace(question.AdvisorName) ? "" : " " + question.AdvisorName.Trim())}! I can send today's content, share the market update or answer questions about Hubix.",
-                buttons: Menu),
-            AgentIntents.Thanks => Make(result, "You're welcome! Reply MENU any time to see what I can do."),
-            AgentIntents.UnlockAll => Unlock(result, knowledge, today, "today's content"),
-            AgentIntents.UnlockImages => Unlock(result, knowledge, today, "today's images"),
-            AgentIntents.UnlockPosts => Unlock(result, knowledge, today, "today's posts"),
-            AgentIntents.UnlockUpdates => Unlock(result, knowledge, today, "today's market update"),
-            _ => Make(result with { Intent = AgentIntents.Unknown }, NotFound, buttons: Menu),
+                string.Format(CultureInfo.InvariantCulture, texts.Greeting, string.IsNullOrWhiteSpace(question.AdvisorName) ? "" : " " + question.AdvisorName.Trim()),
+                buttons: texts.Menu),
+            AgentIntents.Thanks => Make(result, texts.Thanks),
+            AgentIntents.UnlockAll => Unlock(result, knowledge, today, texts, texts.TodaysContent),
+            AgentIntents.UnlockImages => Unlock(result, knowledge, today, texts, texts.TodaysImages),
+            AgentIntents.UnlockPosts => Unlock(result, knowledge, today, texts, texts.TodaysPosts),
+            AgentIntents.UnlockUpdates => Unlock(result, knowledge, today, texts, texts.TodaysUpdate),
+            _ => Make(result with { Intent = AgentIntents.Unknown }, texts.NotFound, buttons: texts.Menu),
         };
 
-        return answer with { LatencyMs = time.GetElapsedTime(started).TotalMilliseconds };
+        return answer with { LatencyMs = time.GetElapsedTime(started).TotalMilliseconds, Lang = detected.Lang, ReplyLang = replyLang };
     }
+
+    /// <summary>The disclaimer in the reply's language: <c>Hubix:Agent:Disclaimer</c> for English, <c>Hubix:Agent:Disclaimers:{lang}</c> or the built-in text for the others.</summary>
+    private string Disclaimer(AgentTexts texts) =>
+        texts.Lang == AgentLanguages.English ? Options.Disclaimer
+        : Options.Disclaimers.TryGetValue(texts.Lang, out var configured) && !string.IsNullOrWhiteSpace(configured) ? configured
+        : texts.Disclaimer;
 
     /// <summary>"Today" for packs: <see cref="AgentOptions.Today"/>, else the clock's date in <see cref="AgentOptions.TimeZone"/>.</summary>
     public DateOnly Today()
@@ -108,18 +112,18 @@ public sealed partial class AgentEngine(
     private static AgentAnswer Make(IntentResult r, string reply, IReadOnlyList<string>? sources = null, IReadOnlyList<MenuButton>? buttons = null) =>
         new(r.Intent, reply, sources ?? [], buttons, false, 0, r.Path);
 
-    private static AgentAnswer Unlock(IntentResult r, KnowledgeSnapshot knowledge, DateOnly today, string what)
+    private static AgentAnswer Unlock(IntentResult r, KnowledgeSnapshot knowledge, DateOnly today, AgentTexts texts, string what)
     {
         var hasPack = knowledge.Passages.Any(p => p.Passage.Date == today);
         var iso = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         return hasPack
-            ? Make(r, $"Sending {what} now.", ["pack " + iso])
-            : Make(r, $"Sending {what} as soon as today's pack is ready.");
+            ? Make(r, string.Format(CultureInfo.InvariantCulture, texts.Sending, what), ["pack " + iso])
+            : Make(r, string.Format(CultureInfo.InvariantCulture, texts.SendingWhenReady, what));
     }
 
-    private async Task<AgentAnswer> MarketAsync(string query, IntentResult r, KnowledgeSnapshot knowledge, DateOnly today, CancellationToken ct)
+    private async Task<AgentAnswer> MarketAsync(string query, bool english, IntentResult r, KnowledgeSnapshot knowledge, DateOnly today, AgentTexts texts, CancellationToken ct)
     {
-        var queryVector = knowledge.Embedded && !TextTools.MostlyDevanagari(query) ? r.QueryVector ?? (await model.EncodeAsync([query], ct))[0] : null;
+        var queryVector = knowledge.Embedded && english ? r.QueryVector ?? (await model.EncodeAsync([query], ct))[0] : null;
         var queryWords = TextTools.ContentWords(query).ToHashSet(StringComparer.Ordinal);
         var oldest = today.AddDays(-Options.MaxPackAgeDays);
         var latest = knowledge.Passages
@@ -143,7 +147,7 @@ public sealed partial class AgentEngine(
 
         if (ranked.Count == 0 || ranked[0].Score < threshold)
         {
-            return Make(r with { Intent = AgentIntents.MarketQuestion }, NotFound, buttons: Menu);
+            return Make(r with { Intent = AgentIntents.MarketQuestion }, texts.NotFound, buttons: texts.Menu);
         }
 
         // Quote the best passage's most relevant sentences, plus one sentence from another passage that
@@ -173,30 +177,31 @@ public sealed partial class AgentEngine(
         var reply = new StringBuilder();
         if (FutureQuestion().IsMatch(TextTools.Normalize(query)))
         {
-            reply.Append("I can't predict the market. The latest stored update:\n");
+            reply.Append(texts.CannotPredict).Append('\n');
         }
 
         foreach (var (p, quote) in quotes)
         {
-            reply.Append(CultureInfo.InvariantCulture, $"From the {p.Passage.Source} {KindName(p.Passage.Kind)}: \"{quote}\"\n");
+            reply.Append(string.Format(CultureInfo.InvariantCulture, texts.FromSource, p.Passage.Source, KindName(p.Passage.Kind, texts), quote)).Append('\n');
         }
 
         var used = quotes.Select(q => q.P.Passage).Distinct().ToList();
         var sources = used.Select(p => p.Source).Distinct(StringComparer.Ordinal).ToList();
-        var llmText = await llm.TryAnswerAsync(query, ranked.Take(3).Select(x => x.p.Passage).ToList(), ct);
+        // The LLM writes English: it rephrases English conversations only.
+        var llmText = texts.Lang == AgentLanguages.English ? await llm.TryAnswerAsync(query, ranked.Take(3).Select(x => x.p.Passage).ToList(), ct) : null;
         if (llmText is not null)
         {
             var llmSources = ranked.Take(3).Select(x => x.p.Passage.Source).Distinct(StringComparer.Ordinal).ToList();
             return new AgentAnswer(AgentIntents.MarketQuestion, llmText + "\n\n" + Options.Disclaimer, llmSources, null, true, 0, AgentPaths.Llm);
         }
 
-        reply.Append('\n').Append(Options.Disclaimer);
+        reply.Append('\n').Append(Disclaimer(texts));
         return Make(r with { Intent = AgentIntents.MarketQuestion }, reply.ToString(), sources);
     }
 
-    private async Task<AgentAnswer> FaqAsync(string query, IntentResult r, KnowledgeSnapshot knowledge, CancellationToken ct)
+    private async Task<AgentAnswer> FaqAsync(string query, bool english, IntentResult r, KnowledgeSnapshot knowledge, AgentTexts texts, CancellationToken ct)
     {
-        var queryVector = knowledge.Embedded && !TextTools.MostlyDevanagari(query) ? r.QueryVector ?? (await model.EncodeAsync([query], ct))[0] : null;
+        var queryVector = knowledge.Embedded && english ? r.QueryVector ?? (await model.EncodeAsync([query], ct))[0] : null;
         var queryWords = TextTools.ContentWords(query).ToHashSet(StringComparer.Ordinal);
         var best = knowledge.Passages
             .Where(p => p.Passage.Kind == KnowledgePassage.FaqKind)
@@ -210,18 +215,20 @@ public sealed partial class AgentEngine(
         var threshold = queryVector is null ? 0.25 : Options.AnswerThreshold;
         if (best.p is null || best.Score < threshold)
         {
-            return Make(r with { Intent = AgentIntents.Faq }, NotFound, buttons: Menu);
+            return Make(r with { Intent = AgentIntents.Faq }, texts.NotFound, buttons: texts.Menu);
         }
 
         var passage = best.p.Passage;
-        var llmText = await llm.TryAnswerAsync(query, [passage], ct);
+        var llmText = texts.Lang == AgentLanguages.English ? await llm.TryAnswerAsync(query, [passage], ct) : null;
         if (llmText is not null)
         {
             return new AgentAnswer(AgentIntents.Faq, llmText, [passage.Source], null, true, 0, AgentPaths.Llm);
         }
 
-        var buttons = passage.Id is "faq:talk-to-person" or "faq:not-received" or "faq:todays-content" ? Menu : null;
-        return Make(r with { Intent = AgentIntents.Faq }, $"{passage.Title}\n{passage.Text}\n({passage.Source})", [passage.Source], buttons);
+        var buttons = passage.Id is "faq:talk-to-person" or "faq:not-received" or "faq:todays-content" ? texts.Menu : null;
+        // The entry's translation in the reply's language when the FAQ has one ("- hi:" / "- hi-Latn:" lines), else the entry as written.
+        var (title, body) = passage.Translations?.GetValueOrDefault(texts.Lang) is { } t ? (t.Title ?? passage.Title, t.Text) : (passage.Title, passage.Text);
+        return Make(r with { Intent = AgentIntents.Faq }, $"{title}\n{body}\n({passage.Source})", [passage.Source], buttons);
     }
 
     /// <summary>Similarity plus word overlap, with a strong preference for the latest pack: advisors ask about "now".</summary>
@@ -270,11 +277,12 @@ public sealed partial class AgentEngine(
         return string.Join(' ', chosen);
     }
 
-    private static string KindName(string kind) => kind switch
+    private static string KindName(string kind, AgentTexts texts) => kind switch
     {
-        KnowledgePassage.UpdateKind => "market update",
-        KnowledgePassage.ImageKind => "image caption",
-        KnowledgePassage.DocumentKind => "document",
+        KnowledgePassage.UpdateKind => texts.KindUpdate,
+        KnowledgePassage.ImageKind => texts.KindImage,
+        KnowledgePassage.DocumentKind => texts.KindDocument,
+        KnowledgePassage.PostKind => texts.KindPost,
         _ => kind,
     };
 

@@ -25,6 +25,12 @@ public sealed class AgentOptions : IHubixOptions
     public string Disclaimer { get; set; } =
         "For information only; not investment advice. Mutual fund investments are subject to market risks.";
 
+    /// <summary>
+    /// The disclaimer in other languages, by <see cref="AgentLanguages"/> code (<c>hi</c>, <c>hi-Latn</c>); a language
+    /// not listed uses the built-in translation (<see cref="AgentTexts"/>).
+    /// </summary>
+    public Dictionary<string, string> Disclaimers { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Load the local sentence-embedding model (MiniLM, about 450 MB RSS). When false only lexical rules run.</summary>
     public bool EmbeddingModelEnabled { get; set; } = true;
 

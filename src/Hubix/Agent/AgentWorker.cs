@@ -86,7 +86,11 @@ public sealed partial class AgentWorker(
         }
 
         var answer = await engine.AnswerAsync(
-            new AgentQuestion(turn.Text ?? "", advisor!.Phone, await HistoryAsync(context, turn, ct), advisor.Name) { Intent = turn.Kind == "button_reply" ? turn.Intent : null }, ct);
+            new AgentQuestion(turn.Text ?? "", advisor!.Phone, await HistoryAsync(context, turn, ct), advisor.Name)
+            {
+                Intent = turn.Kind == "button_reply" ? turn.Intent : null,
+                AdvisorLanguage = advisor.Language,
+            }, ct);
         await RecordAnswerAsync(turn, answer, windowEnd, ct);
     }
 
@@ -115,6 +119,7 @@ public sealed partial class AgentWorker(
                 .SetProperty(t => t.LatencyMs, answer.LatencyMs)
                 .SetProperty(t => t.Llm, answer.Llm)
                 .SetProperty(t => t.Path, path)
+                .SetProperty(t => t.Lang, answer.Lang)
                 .SetProperty(t => t.Attempts, t => t.Attempts + 1)
                 .SetProperty(t => t.LeaseUntil, (DateTime?)null), token) > 0);
 
@@ -139,6 +144,7 @@ public sealed partial class AgentWorker(
             Llm = answer.Llm,
             Path = path,
             Note = action.Note,
+            Lang = answer.ReplyLang,
         };
         work.Db.Add(replyTurn);
 
@@ -181,8 +187,8 @@ public sealed partial class AgentWorker(
                 return result.Outcome switch
                 {
                     _ when result.Replied => new AgentAction(null, note, false),
-                    UnlockOutcome.AlreadyOnItsWay => new AgentAction("It is already on its way: it should arrive in a moment.", note, false),
-                    UnlockOutcome.NotReady => new AgentAction("Sorry, today's content is not ready to send yet. Please try again in a few minutes.", note, false),
+                    UnlockOutcome.AlreadyOnItsWay => new AgentAction(AgentTexts.For(answer.ReplyLang).AlreadyOnItsWay, note, false),
+                    UnlockOutcome.NotReady => new AgentAction(AgentTexts.For(answer.ReplyLang).NotReady, note, false),
                     _ => new AgentAction(answer.Reply, note, false),
                 };
             case AgentIntents.OptOut:

@@ -78,6 +78,12 @@ public sealed class ConversationTurn
 
     public bool Llm { get; set; }
 
+    /// <summary>
+    /// User turns: the language the advisor wrote in (<see cref="AgentLanguages"/>: <c>en</c>, <c>hi</c>, <c>hi-Latn</c>).
+    /// Agent turns: the language of the reply. Null before the agent answered, and for turns recorded before languages existed.
+    /// </summary>
+    public string? Lang { get; set; }
+
     /// <summary><see cref="AgentPaths"/>, <c>button</c>, or <c>command</c> (a consent keyword or unlock trigger, handled by its feature).</summary>
     public string? Path { get; set; }
 
@@ -116,5 +122,6 @@ internal sealed class ConversationTurnConfiguration : IEntityTypeConfiguration<C
         b.Property(x => x.Sources).HasMaxLength(2000);
         b.Property(x => x.Path).HasMaxLength(16);
         b.Property(x => x.Note).HasMaxLength(512);
+        b.Property(x => x.Lang).HasMaxLength(8);
     }
 }

@@ -44,27 +44,47 @@ public sealed class FaqKnowledgeSource(IOptions<AgentOptions> options, IHostEnvi
         }
     }
 
-    /// <summary>Parses FAQ markdown: <c>## id: Title</c>, <c>- Q: question</c> lines, then the answer.</summary>
+    /// <summary>
+    /// Parses FAQ markdown: <c>## id: Title</c>, <c>- Q: question</c> lines, then the answer; optionally
+    /// <c>### lang: Title</c> blocks (<c>hi</c>, <c>hi-Latn</c>) with the answer in that language, and more <c>- Q:</c> lines.
+    /// </summary>
     public static IReadOnlyList<KnowledgePassage> Parse(string markdown)
     {
         var result = new List<KnowledgePassage>();
-        string? id = null, title = null;
+        string? id = null, title = null, lang = null, langTitle = null;
         var questions = new List<string>();
         var answer = new StringBuilder();
+        var translations = new Dictionary<string, FaqTranslation>(StringComparer.Ordinal);
+        var translated = new StringBuilder();
+
+        void FlushTranslation()
+        {
+            if (lang is not null && translated.ToString().Trim().Length > 0)
+            {
+                translations[lang] = new FaqTranslation(langTitle, translated.ToString().Trim());
+            }
+
+            lang = null;
+            langTitle = null;
+            translated.Clear();
+        }
 
         void Flush()
         {
+            FlushTranslation();
             if (id is not null && answer.ToString().Trim().Length > 0)
             {
                 result.Add(new KnowledgePassage(
                     "faq:" + id, "FAQ: " + id, KnowledgePassage.FaqKind, null,
-                    answer.ToString().Trim(), title, questions.ToArray()));
+                    answer.ToString().Trim(), title, questions.ToArray(),
+                    translations.Count == 0 ? null : new Dictionary<string, FaqTranslation>(translations, StringComparer.Ordinal)));
             }
 
             id = null;
             title = null;
             questions.Clear();
             answer.Clear();
+            translations.Clear();
         }
 
         foreach (var raw in markdown.Split('\n'))
@@ -82,18 +102,27 @@ public sealed class FaqKnowledgeSource(IOptions<AgentOptions> options, IHostEnvi
             {
                 continue;
             }
+            else if (line.StartsWith("### ", StringComparison.Ordinal))
+            {
+                FlushTranslation();
+                var heading = line[4..].Trim();
+                var colon = heading.IndexOf(':', StringComparison.Ordinal);
+                lang = colon > 0 ? heading[..colon].Trim() : heading;
+                langTitle = colon > 0 ? heading[(colon + 1)..].Trim() : null;
+            }
             else if (line.TrimStart().StartsWith("- Q:", StringComparison.Ordinal))
             {
                 questions.Add(line.TrimStart()[4..].Trim());
             }
             else if (line.Trim().Length > 0)
             {
-                if (answer.Length > 0)
+                var into = lang is null ? answer : translated;
+                if (into.Length > 0)
                 {
-                    answer.Append('\n');
+                    into.Append('\n');
                 }
 
-                answer.Append(line.Trim());
+                into.Append(line.Trim());
             }
         }
 

@@ -18,6 +18,10 @@ public sealed class IntentClassifier(AgentModel model, IOptions<AgentOptions> op
 {
     private const double HintBonus = 0.08;
     private const double OptOutThreshold = 0.75;
+
+    // Character n-gram cosine (0.7 × best + 0.3 × second) below which a message is unknown; tuned on the dev split.
+    private const double NgramThreshold = 0.35;
+    private const double NgramOptOutThreshold = 0.8;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (string Intent, float[] Vector)[]? _examples;
 
@@ -45,7 +49,10 @@ public sealed class IntentClassifier(AgentModel model, IOptions<AgentOptions> op
         }
     }
 
-    internal async Task<IntentResult> ClassifyAsync(string text, KnowledgeSnapshot knowledge, CancellationToken cancellationToken)
+    internal async Task<IntentResult> ClassifyAsync(string text, KnowledgeSnapshot knowledge, CancellationToken cancellationToken) =>
+        await ClassifyAsync(text, LanguageDetector.Detect(text).Lang, knowledge, cancellationToken);
+
+    internal async Task<IntentResult> ClassifyAsync(string text, string lang, KnowledgeSnapshot knowledge, CancellationToken cancellationToken)
     {
         var lexical = LexicalRules.Classify(text);
         if (lexical.Strong is not null)
@@ -53,12 +60,47 @@ public sealed class IntentClassifier(AgentModel model, IOptions<AgentOptions> op
             return new IntentResult(lexical.Strong, 1, AgentPaths.Lexical, null) { Strong = true };
         }
 
-        // MiniLM is an English model: Devanagari script embeds as noise, so only the rules decide there.
-        if (!model.IsReady || TextTools.MostlyDevanagari(text))
+        // MiniLM is an English model: Hindi and Hinglish (and every language while it loads) go to the character
+        // n-grams of the romanised text.
+        IntentResult result;
+        if (!model.IsReady || lang != AgentLanguages.English)
         {
-            return new IntentResult(FromHints(lexical.Hints), 0, AgentPaths.Lexical, null);
+            result = FromNgrams(lexical);
+        }
+        else
+        {
+            result = await FromEmbeddingAsync(text, lexical, knowledge, cancellationToken);
         }
 
+        return Guard(result, lexical);
+    }
+
+    /// <summary>A question about stopping ("how do I stop?") or a "don't stop" is never an opt-out, nor a request to confirm one.</summary>
+    private static IntentResult Guard(IntentResult result, LexicalResult lexical) =>
+        result.Intent is AgentIntents.OptOut or AgentIntents.ConfirmOptOut && lexical.Stop is StopSignal.KeepGoing or StopSignal.Question
+            ? result with { Intent = lexical.Stop == StopSignal.Question ? AgentIntents.Faq : FromHints(lexical.Hints) }
+            : result;
+
+    private IntentResult FromNgrams(LexicalResult lexical)
+    {
+        var scores = NgramClassifier.Default.Scores(lexical.Canonical);
+        var (best, bestScore) = Best(scores, lexical.Hints);
+        // The rules found no STOP-like word: a near-copy of an opt-out example makes the agent ask (never act); less is unknown.
+        if (best == AgentIntents.OptOut)
+        {
+            return new IntentResult(bestScore >= NgramOptOutThreshold ? AgentIntents.ConfirmOptOut : AgentIntents.Unknown, bestScore, AgentPaths.Ngram, null);
+        }
+
+        if (bestScore < NgramThreshold)
+        {
+            best = lexical.Hints.Count > 0 ? FromHints(lexical.Hints) : AgentIntents.Unknown;
+        }
+
+        return new IntentResult(best, bestScore, AgentPaths.Ngram, null);
+    }
+
+    private async Task<IntentResult> FromEmbeddingAsync(string text, LexicalResult lexical, KnowledgeSnapshot knowledge, CancellationToken cancellationToken)
+    {
         await WarmUpAsync(cancellationToken);
         var query = (await model.EncodeAsync([text], cancellationToken))[0];
         var scores = new Dictionary<string, List<double>>(StringComparer.Ordinal);
@@ -78,30 +120,20 @@ public sealed class IntentClassifier(AgentModel model, IOptions<AgentOptions> op
             }
         }
 
-        var best = AgentIntents.Unknown;
-        var bestScore = double.MinValue;
+        var fused = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (intent, sims) in scores)
         {
             sims.Sort((a, b) => b.CompareTo(a));
-            var score = (0.7 * sims[0]) + (0.3 * (sims.Count > 1 ? sims[1] : sims[0]));
-            if (lexical.Hints.Contains(intent))
-            {
-                score += HintBonus;
-            }
-
-            if (score > bestScore)
-            {
-                best = intent;
-                bestScore = score;
-            }
+            fused[intent] = (0.7 * sims[0]) + (0.3 * (sims.Count > 1 ? sims[1] : sims[0]));
         }
+
+        var (best, bestScore) = Best(fused, lexical.Hints);
 
         // Unsubscribing someone by mistake is worse than asking again: without a lexical STOP-like phrase,
         // opt-out needs a near-paraphrase of an example.
         if (best == AgentIntents.OptOut && bestScore < OptOutThreshold)
         {
-            best = AgentIntents.Unknown;
-            bestScore = options.Value.IntentThreshold;
+            return new IntentResult(AgentIntents.Unknown, bestScore, AgentPaths.Embedding, query);
         }
 
         if (bestScore < options.Value.IntentThreshold)
@@ -111,6 +143,23 @@ public sealed class IntentClassifier(AgentModel model, IOptions<AgentOptions> op
         }
 
         return new IntentResult(best, bestScore, AgentPaths.Embedding, query);
+    }
+
+    private static (string Intent, double Score) Best(Dictionary<string, double> scores, IReadOnlySet<string> hints)
+    {
+        var best = AgentIntents.Unknown;
+        var bestScore = double.MinValue;
+        foreach (var (intent, raw) in scores)
+        {
+            var score = raw + (hints.Contains(intent) ? HintBonus : 0);
+            if (score > bestScore)
+            {
+                best = intent;
+                bestScore = score;
+            }
+        }
+
+        return (best, bestScore);
     }
 
     private static string FromHints(IReadOnlySet<string> hints) =>

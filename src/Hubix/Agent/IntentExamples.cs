@@ -101,4 +101,86 @@ internal static class IntentExamples
             "translate this to french", "how to make tea", "random", "ok", "hmm", "lol",
         ],
     };
+
+    /// <summary>
+    /// Hindi (Devanagari) and Hinglish examples for the character n-gram classifier (<see cref="NgramClassifier"/>), written
+    /// independently of the evaluation set; the English ones above are used by it as well.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Multilingual = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        [AgentIntents.UnlockAll] =
+        [
+            "aaj ka content bhejo", "aaj ka pack bhej dijiye", "pura pack bhejo", "sab kuch bhej do aaj ka", "aaj ka material de do",
+            "content bhejiye please", "आज का पैक भेजिए", "आज का पूरा कंटेंट चाहिए", "सारा कंटेंट भेज दो", "आज का मटेरियल भेजें",
+            "aaj wala content dubara bhejo", "mere clients ke liye aaj ka content chahiye",
+        ],
+        [AgentIntents.UnlockImages] =
+        [
+            "photo bhejo", "aaj ki photos bhej do", "images chahiye", "sirf photo bhejiye", "status ke liye photo chahiye",
+            "फोटो भेज दीजिए", "आज की तस्वीरें भेजो", "इमेज चाहिए", "सिर्फ फोटो भेजें", "poster bhejo",
+        ],
+        [AgentIntents.UnlockPosts] =
+        [
+            "post bhejo", "aaj ka post bhej dijiye", "sirf post chahiye", "text post bhejo", "forward karne wala post bhejo",
+            "पोस्ट भेज दो", "आज की पोस्ट चाहिए", "सिर्फ पोस्ट भेजिए", "लिखा हुआ पोस्ट भेजो",
+        ],
+        [AgentIntents.UnlockUpdates] =
+        [
+            "market update bhejo", "aaj ka update bhej do", "sirf update chahiye", "market ka update dijiye", "update bhejiye",
+            "मार्केट अपडेट भेज दो", "आज का अपडेट चाहिए", "बाजार का अपडेट भेजिए", "सिर्फ अपडेट भेजो",
+        ],
+        [AgentIntents.MarketQuestion] =
+        [
+            "nifty kitne pe band hua", "sensex kitna gira", "market kaisa raha aaj", "bazaar upar gaya ya neeche", "rupee kahan hai",
+            "gold ka rate kya hai", "repo rate kitna hai", "fii ne kitna becha", "sip inflow kitna aaya", "bond yield kya hai",
+            "निफ्टी कितने पर बंद हुआ", "सेंसेक्स कितना गिरा", "बाजार कैसा रहा", "सोने का भाव क्या है", "रुपया कहां है",
+            "रेपो रेट कितना है", "कल मार्केट क्यों गिरा", "बैंक शेयर कैसे रहे",
+        ],
+        [AgentIntents.AdviceRequest] =
+        [
+            "kaunsa fund lena chahiye", "client ko kaunsa sip karwau", "kya abhi invest karna sahi hai", "best fund batao",
+            "small cap me paisa lagau kya", "redeem kar du kya", "कौनसा फंड लेना चाहिए", "कहां निवेश करूं", "सबसे अच्छा फंड बताइए",
+            "क्या अभी खरीदना सही है", "मेरे क्लाइंट को कौनसा फंड दूं",
+        ],
+        [AgentIntents.Faq] =
+        [
+            "ye service kya hai", "content kitne baje aata hai", "kya ye free hai", "hindi me mil sakta hai kya", "mera data safe hai kya",
+            "message band kaise kare", "ye content kaun banata hai", "naam galat aa raha hai", "यह सेवा क्या है", "कंटेंट कितने बजे आता है",
+            "क्या यह फ्री है", "हिंदी में मिलेगा क्या", "मैसेज कैसे बंद करें", "आज का मैसेज क्यों नहीं आया",
+        ],
+        [AgentIntents.Help] =
+        [
+            "madad chahiye", "kya kar sakte ho", "menu dikhao", "kya options hai", "samajh nahi aa raha kya likhu", "help karo",
+            "मदद करो", "आप क्या कर सकते हैं", "मेनू दिखाओ", "क्या लिखूं समझ नहीं आ रहा",
+        ],
+        [AgentIntents.OptOut] =
+        [
+            "message band karo", "mujhe unsubscribe karo", "ab mat bhejna", "bhejna band kar do", "mera number hata do",
+            "stop kar do", "मैसेज बंद करो", "मुझे अनसब्सक्राइब कर दो", "अब मत भेजना", "भेजना बंद कर दीजिए", "मेरा नंबर हटा दो",
+        ],
+        [AgentIntents.OptIn] =
+        [
+            "phir se shuru karo", "message wapas chalu karo", "dobara bhejna shuru karo", "subscribe karna hai", "start kar do",
+            "फिर से शुरू करो", "मैसेज चालू कर दो", "दोबारा भेजना शुरू करें", "सब्सक्राइब करना है",
+        ],
+        [AgentIntents.Handoff] =
+        [
+            "kisi insaan se baat karni hai", "mujhe call karo", "team se baat karwao", "agent se baat karao", "koi call kar sakta hai",
+            "किसी से बात करनी है", "मुझे कॉल करो", "आपकी टीम से बात कराओ", "इंसान से बात करनी है",
+        ],
+        [AgentIntents.Greeting] =
+        [
+            "namaste ji", "ram ram sir", "hello ji kaise ho", "good morning ji", "नमस्ते जी", "नमस्कार", "सुप्रभात", "राम राम",
+        ],
+        [AgentIntents.Thanks] =
+        [
+            "dhanyavad ji", "shukriya bhai", "thank you ji", "bahut accha laga thanks", "धन्यवाद जी", "शुक्रिया", "बहुत धन्यवाद",
+        ],
+        [AgentIntents.Unknown] =
+        [
+            "mausam kaisa hai", "cricket ka score kya hai", "gaana sunao", "chai kaise banate hai", "मौसम कैसा है",
+            "क्रिकेट स्कोर बताओ", "कोई कहानी सुनाओ", "hmm", "acha", "joke sunao", "khana order karo", "film ki kahani batao",
+            "train ka time batao", "recipe batao", "कोई जोक सुनाओ", "फिल्म कैसी है",
+        ],
+    };
 }

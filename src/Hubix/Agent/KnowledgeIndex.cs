@@ -55,7 +55,7 @@ public sealed class KnowledgeIndex(IEnumerable<IKnowledgeSource> sources, AgentM
 
             var indexed = passages.Select(p => new IndexedPassage(
                 p,
-                TextTools.ContentWords(p.Title + " " + TextTools.StripUpdatePrefix(p.Text) + " " + string.Join(' ', p.Questions ?? [])).ToHashSet(StringComparer.Ordinal),
+                TextTools.ContentWords(p.Title + " " + TextTools.StripUpdatePrefix(p.Text) + " " + string.Join(' ', p.Questions ?? []) + Translated(p)).ToHashSet(StringComparer.Ordinal),
                 embedded ? vectors[EmbeddingText(p)] : null,
                 embedded ? (p.Questions ?? []).Select(q => vectors[q]).ToArray() : null)).ToList();
 
@@ -96,4 +96,8 @@ public sealed class KnowledgeIndex(IEnumerable<IKnowledgeSource> sources, AgentM
 
         return hash.ToHashCode();
     }
+
+    /// <summary>An FAQ entry's translations, romanised as questions are (Hindi and Hinglish questions find the entry by its words).</summary>
+    private static string Translated(KnowledgePassage p) =>
+        p.Translations is null ? "" : " " + string.Join(' ', p.Translations.Values.Select(t => Transliteration.Canonical(t.Title + " " + t.Text)));
 }

@@ -142,6 +142,9 @@ internal static partial class TextTools
         "kya", "hai", "ka", "ki", "ke", "ko", "se", "me", "mein", "tha", "thi", "hua", "kitna", "kaisa", "raha",
         "now", "so", "much", "many", "any", "there", "we", "our", "us", "s", "sir", "ji", "where", "when", "which",
         "who", "why", "has", "have", "had", "yesterday", "today", "aaj", "kal", "kahan", "kab",
+        // Hinglish function words (Hindi questions arrive romanised, see Transliteration).
+        "par", "pe", "kitne", "kitni", "hain", "ye", "yeh", "wo", "kaise", "rahi", "rahe", "gaya", "gayi", "abhi", "batao",
+        "bataiye", "aur", "bhi", "ab", "na", "nahi", "tak", "wala", "wali", "aapka", "aapki", "mera", "meri", "hota", "hoti",
         // Every daily update is about a close: these words cannot tell updates apart, only mislead toward the one
         // that happens to say "closed".
         "close", "closed", "closing", "ended", "end", "band", "level", "levels", "points", "hua",

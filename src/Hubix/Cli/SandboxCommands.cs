@@ -83,6 +83,8 @@ internal static class SandboxCommands
                 ["Hubix:WhatsApp:GraphBaseUrl"] = sandboxUrl,
                 ["Hubix:AdminApiKey"] = secrets.AdminApiKey,
                 ["Hubix:Sandbox:WebhookUrl"] = serverUrl + "/webhook",
+                // The demo's Hindi-speaking advisor (Vikram Singh) gets the sandbox's Hindi daily template.
+                ["Hubix:Templates:Daily:Languages:hi:Language"] = "hi",
                 ["ConnectionStrings:Hubix"] = "Data Source=" + Path.Combine(dir, "hubix.db"),
             };
 

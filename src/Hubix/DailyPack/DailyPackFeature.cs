@@ -35,12 +35,44 @@ public sealed class ScheduleOptions : IHubixOptions
 }
 
 /// <summary><c>Hubix:Templates:Daily</c>: the UTILITY template announcing the day's pack.</summary>
+/// <remarks>
+/// <see cref="Name"/> and <see cref="Language"/> are the default template. <see cref="Languages"/> adds one entry per
+/// advisor language (<c>Advisor.Language</c>), each a template language code and optionally another template name:
+/// <code>
+/// "Daily": { "Name": "daily_content_ready_v1", "Language": "en",
+///            "Languages": { "hi": { "Language": "hi" }, "mr": { "Name": "daily_ready_mr_v1", "Language": "mr" } } }
+/// </code>
+/// Each entry is pre-flighted like the default (exists, APPROVED, UTILITY). An advisor whose language has no entry, or
+/// whose entry fails the pre-flight, gets the default template, and the send records it as a language fallback.
+/// </remarks>
 public sealed class DailyTemplateOptions : IHubixOptions
 {
     public static string Section => "Hubix:Templates:Daily";
 
     public string Name { get; set; } = "daily_content_ready_v1";
     public string Language { get; set; } = "en";
+
+    /// <summary>Per advisor language (<c>Advisor.Language</c>, e.g. <c>hi</c>): the template to send instead of the default.</summary>
+    public Dictionary<string, DailyTemplateVariant> Languages { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The default template.</summary>
+    public DailyTemplateChoice Default => new(Name, Language, false);
+
+    /// <summary>The template for an advisor's language: its entry, the default when the language is the default's, else the default as a fallback.</summary>
+    public DailyTemplateChoice For(string? advisorLanguage)
+    {
+        var lang = (advisorLanguage ?? "").Trim();
+        if (lang.Length == 0 || string.Equals(lang, Language, StringComparison.OrdinalIgnoreCase))
+        {
+            return Default;
+        }
+
+        // The entry's key as configured ("hi"), not the advisor's spelling of it ("HI"), is the template language code.
+        var entry = Languages.FirstOrDefault(kv => string.Equals(kv.Key, lang, StringComparison.OrdinalIgnoreCase));
+        return entry.Value is { } v
+            ? new DailyTemplateChoice(string.IsNullOrWhiteSpace(v.Name) ? Name : v.Name, string.IsNullOrWhiteSpace(v.Language) ? entry.Key : v.Language, false)
+            : Default with { Fallback = true };
+    }
 
     /// <summary>
     /// One payload prefix per quick-reply button, in button order: RETRIEVE_CONTENT (whole pack), UNLOCK_IMAGES,
@@ -56,8 +88,29 @@ public sealed class DailyTemplateOptions : IHubixOptions
         {
             yield return "Hubix:Templates:Daily:Buttons: each entry must be RETRIEVE_CONTENT, UNLOCK_IMAGES, UNLOCK_CONTENT or UNLOCK_UPDATES.";
         }
+
+        foreach (var (lang, v) in Languages)
+        {
+            if (string.IsNullOrWhiteSpace(lang) || v is null)
+            {
+                yield return "Hubix:Templates:Daily:Languages: each entry needs an advisor language as its key, e.g. Languages:hi:Language=hi.";
+            }
+        }
     }
 }
+
+/// <summary>One entry of <see cref="DailyTemplateOptions.Languages"/>; empty values take the default's name and the entry's key as language.</summary>
+public sealed class DailyTemplateVariant
+{
+    /// <summary>Template name; empty means <see cref="DailyTemplateOptions.Name"/> (the same template in another language).</summary>
+    public string? Name { get; set; }
+
+    /// <summary>WhatsApp template language code (e.g. <c>hi</c>); empty means the entry's key.</summary>
+    public string? Language { get; set; }
+}
+
+/// <summary>The daily template chosen for an advisor; <see cref="Fallback"/> when their language's template was missing or not sendable.</summary>
+public sealed record DailyTemplateChoice(string Name, string Language, bool Fallback);
 
 /// <summary><c>Hubix:Unlock</c>: how often a pack may be delivered, and what the advisor is told when it cannot be.</summary>
 public sealed class UnlockOptions : IHubixOptions

@@ -30,6 +30,12 @@ public sealed class DailySend
     public string? OutboxKey { get; set; }
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>The daily template's language code sent (queued sends).</summary>
+    public string? TemplateLanguage { get; set; }
+
+    /// <summary>True when the advisor's language had no sendable template and the default language's was sent.</summary>
+    public bool LanguageFallback { get; set; }
 }
 
 /// <summary>One run of the daily send (a scheduler tick that had work, or a manual send) and why advisors were not sent to.</summary>
@@ -66,6 +72,7 @@ internal sealed class DailySendConfiguration : IEntityTypeConfiguration<DailySen
         b.Property(x => x.Phone).HasMaxLength(20);
         b.Property(x => x.Reason).HasMaxLength(200);
         b.Property(x => x.OutboxKey).HasMaxLength(300);
+        b.Property(x => x.TemplateLanguage).HasMaxLength(16);
     }
 }
 

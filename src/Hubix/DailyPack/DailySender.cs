@@ -44,7 +44,11 @@ public sealed class DailySender(
     private readonly Lock _gate = new();
     private (string Reasons, DateTime At) _lastFailure = ("", DateTime.MinValue);
 
-    private sealed record Candidate(long Id, string Phone, string Name, string TimeZone, string Categories, AdvisorStatus Status);
+    private sealed record Candidate(long Id, string Phone, string Name, string TimeZone, string Categories, AdvisorStatus Status, string Language)
+    {
+        /// <summary>Set by the pre-flight: the template in the advisor's language, or the default.</summary>
+        public DailyTemplateChoice? Template { get; init; }
+    }
 
     /// <summary>Reason → count of advisors not sent to.</summary>
     private sealed class Reasons : Dictionary<string, int>
@@ -132,7 +136,7 @@ public sealed class DailySender(
             query = query.Where(a => a.Phone == request.Phone);
         }
 
-        var advisors = await query.Select(a => new Candidate(a.Id, a.Phone, a.Name, a.TimeZone, a.Categories, a.Status)).ToListAsync(ct);
+        var advisors = await query.Select(a => new Candidate(a.Id, a.Phone, a.Name, a.TimeZone, a.Categories, a.Status, a.Language)).ToListAsync(ct);
         if (request.Phone is not null && advisors.Count == 0)
         {
             reasons.Tally("unknown_advisor");
@@ -210,6 +214,7 @@ public sealed class DailySender(
             return (toSend, check.Detail);
         }
 
+        var byLanguage = await TemplatesByLanguageAsync(due.Select(d => d.Advisor.Language), ct);
         var packs = await PackResolver.LoadAsync(context, due.Select(d => d.Date).Distinct().ToList(), ct);
         foreach (var (a, date) in due)
         {
@@ -224,11 +229,38 @@ public sealed class DailySender(
             }
             else
             {
-                toSend.Add((a, date, pack));
+                toSend.Add((a with { Template = byLanguage[a.Language] }, date, pack));
             }
         }
 
         return (toSend, null);
+    }
+
+    /// <summary>
+    /// The template per advisor language (Hubix:Templates:Daily:Languages), each pre-flighted; a language whose template
+    /// is not configured or not sendable gets the default (already checked), marked as a fallback.
+    /// </summary>
+    private async Task<Dictionary<string, DailyTemplateChoice>> TemplatesByLanguageAsync(IEnumerable<string> languages, CancellationToken ct)
+    {
+        var t = template.Value;
+        var result = new Dictionary<string, DailyTemplateChoice>(StringComparer.Ordinal);
+        foreach (var lang in languages.Distinct(StringComparer.Ordinal))
+        {
+            var choice = t.For(lang);
+            if (!choice.Fallback && choice != t.Default)
+            {
+                var check = await templates.CheckAsync(choice.Name, choice.Language, ct);
+                if (!check.Ok)
+                {
+                    logger.LogWarning("Daily template {Name} ({Language}) for advisors in {AdvisorLanguage} is not sendable ({Reason}); they get the default", choice.Name, choice.Language, lang, check.Reason);
+                    choice = t.Default with { Fallback = true };
+                }
+            }
+
+            result[lang] = choice;
+        }
+
+        return result;
     }
 
     /// <summary>Uploads the packs' media, then enqueues the templates and records the late ones as skipped, in chunks.</summary>
@@ -326,6 +358,7 @@ public sealed class DailySender(
                     work.Db.Add(new DailySend
                     {
                         AdvisorId = a.Id, Phone = a.Phone, LocalDate = date, PackId = pack.Id, State = DailySendState.Queued, OutboxKey = key, CreatedAt = now,
+                        TemplateLanguage = (a.Template ?? template.Value.Default).Language, LanguageFallback = a.Template?.Fallback ?? false,
                     });
                     requests.Add(TemplateRequest(a, date, pack, key, now));
                 }
@@ -345,7 +378,8 @@ public sealed class DailySender(
     private OutboxRequest TemplateRequest(Candidate a, DateOnly date, PackSummary pack, string key, DateTime now)
     {
         var t = template.Value;
-        var message = OutboundMessage.Template(a.Phone, t.Name, t.Language,
+        var chosen = a.Template ?? t.Default;
+        var message = OutboundMessage.Template(a.Phone, chosen.Name, chosen.Language,
             [CategoryLabel(pack.Category), ContentRender.FormatDate(date), string.IsNullOrWhiteSpace(pack.Description) ? "Today's content" : pack.Description],
             t.EffectiveButtons.Select(prefix => UnlockScopes.Payload(prefix, date, pack.Id)));
         var endOfDay = AdvisorClock.ToUtc(a.TimeZone, date.AddDays(1), TimeOnly.MinValue);

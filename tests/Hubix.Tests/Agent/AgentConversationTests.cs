@@ -101,6 +101,35 @@ public class AgentConversationTests(AgentModelFixture fixture)
         Assert.Contains(packSource, Body(await ReplyToAsync(pair, q6)), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_Hindi_stop_unsubscribes_and_is_confirmed_in_Hindi_an_ambiguous_one_asks_and_unlocks_nothing(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var pair = await StartAsync(database);
+        await UnlockKit.AddAdvisorsAsync(pair.Hubix, (Advisor, "Priya", "Asia/Kolkata"));
+        await ImportTodaysPackAsync(pair);
+
+        // "I don't want today's content": not clearly a STOP, and certainly not a request for content.
+        var maybe = await pair.TextAsync(Advisor, "aaj ka content nahi chahiye");
+        await ReplyToAsync(pair, maybe);
+        var (maybeUser, maybeAgent) = await TurnsAsync(pair, maybe);
+        Assert.Equal((AgentIntents.ConfirmOptOut, AgentLanguages.Hinglish), (maybeUser.Intent, maybeUser.Lang));
+        Assert.Equal(("interactive", AgentLanguages.Hinglish), (maybeAgent!.Kind, maybeAgent.Lang));
+        Assert.Equal(0, await UnlockKit.WithDbAsync(pair.Hubix, db => db.Set<UnlockRecord>().CountAsync(Ct)));
+        Assert.Equal(AdvisorStatus.Active, (await UnlockKit.WithDbAsync(pair.Hubix, db => db.Set<Advisor>().AsNoTracking().SingleAsync(a => a.Phone == Advisor, Ct))).Status);
+
+        var stop = await pair.TextAsync(Advisor, "मुझे अनसब्सक्राइब करें");
+        var reply = await ReplyToAsync(pair, stop);
+
+        Assert.Equal(AgentTexts.Hindi.OptOut, Body(reply));
+        var (user, agent) = await TurnsAsync(pair, stop);
+        Assert.Equal((AgentIntents.OptOut, AgentLanguages.Hindi), (user.Intent, user.Lang));
+        Assert.Equal(("opted_out", AgentLanguages.Hindi), (agent!.Note, agent.Lang));
+        var advisor = await UnlockKit.WithDbAsync(pair.Hubix, db => db.Set<Advisor>().AsNoTracking().SingleAsync(a => a.Phone == Advisor, Ct));
+        Assert.Equal(AdvisorStatus.OptedOut, advisor.Status);
+    }
+
     [Fact]
     public async Task The_agents_unlock_goes_through_the_unlock_use_case_and_its_after_commit_actions_run()
     {

@@ -18,7 +18,10 @@ public sealed class FakeTemplateCatalog : ITemplateCatalog
 {
     public TemplateCheck Answer { get; set; } = new(true);
 
-    public Task<TemplateCheck> CheckAsync(string name, string language, CancellationToken ct) => Task.FromResult(Answer);
+    /// <summary>When set, answers per template (name, language) instead of <see cref="Answer"/>.</summary>
+    public Func<string, string, TemplateCheck>? ByTemplate { get; set; }
+
+    public Task<TemplateCheck> CheckAsync(string name, string language, CancellationToken ct) => Task.FromResult(ByTemplate?.Invoke(name, language) ?? Answer);
 }
 
 /// <summary>Shared helpers for the advisor, content, schedule and unlock tests.</summary>

@@ -338,6 +338,10 @@ namespace Hubix.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("Lang")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<double?>("LatencyMs")
                         .HasColumnType("double precision");
 
@@ -594,6 +598,9 @@ namespace Hubix.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("LanguageFallback")
+                        .HasColumnType("boolean");
+
                     b.Property<DateOnly>("LocalDate")
                         .HasColumnType("date");
 
@@ -615,6 +622,10 @@ namespace Hubix.Data.Migrations.Postgres
 
                     b.Property<int>("State")
                         .HasColumnType("integer");
+
+                    b.Property<string>("TemplateLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.HasKey("Id");
 

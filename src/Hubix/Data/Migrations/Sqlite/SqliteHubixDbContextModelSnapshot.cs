@@ -321,6 +321,10 @@ namespace Hubix.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Lang")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<double?>("LatencyMs")
                         .HasColumnType("REAL");
 
@@ -567,6 +571,9 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("LanguageFallback")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateOnly>("LocalDate")
                         .HasColumnType("TEXT");
 
@@ -588,6 +595,10 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.Property<int>("State")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("TemplateLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
