@@ -1,4 +1,5 @@
 using Hubix.Data;
+using Hubix.Operators;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,16 +10,16 @@ public static class AdvisorEndpoints
 {
     internal static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/advisors").RequireAdminKey().WithTags("Advisors");
+        var api = app.MapGroup("/api/advisors").RequireViewer().WithTags("Advisors");
         api.MapGet("/", ListAsync).WithName("ListAdvisors").WithPaging()
             .WithSummary("Advisors by phone (limit=, default and max 1000); the next page's cursor is in the X-Next-Cursor header.");
         api.MapGet("/{phone}", GetAsync).WithName("GetAdvisor");
         api.MapGet("/{phone}/consent", ConsentAsync).WithName("GetAdvisorConsent");
-        api.MapPost("/", CreateAsync).WithName("CreateAdvisor");
-        api.MapPatch("/{phone}", PatchAsync).WithName("UpdateAdvisor");
-        api.MapDelete("/{phone}", DeleteAsync).WithName("DeleteAdvisor");
-        api.MapPost("/import", ImportAsync).WithName("ImportAdvisors").DisableAntiforgery();
-        app.MapGroup("/api/unknown-senders").RequireAdminKey().WithTags("Advisors").MapGet("/", UnknownAsync).WithName("ListUnknownSenders").WithPaging()
+        api.MapPost("/", CreateAsync).WithName("CreateAdvisor").RequireAdmin();
+        api.MapPatch("/{phone}", PatchAsync).WithName("UpdateAdvisor").RequireAdmin();
+        api.MapDelete("/{phone}", DeleteAsync).WithName("DeleteAdvisor").RequireAdmin();
+        api.MapPost("/import", ImportAsync).WithName("ImportAdvisors").RequireAdmin().DisableAntiforgery();
+        app.MapGroup("/api/unknown-senders").RequireViewer().WithTags("Advisors").MapGet("/", UnknownAsync).WithName("ListUnknownSenders").WithPaging()
             .WithSummary("People who wrote but are not advisors, last seen first (limit=, default 500, max 1000); next cursor in X-Next-Cursor.");
     }
 

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Hubix.Data;
 using Hubix.Delivery;
+using Hubix.Operators;
 using Hubix.WhatsApp.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +19,7 @@ public static partial class ConversationEndpoints
 
     internal static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/conversations").RequireAdminKey().RequireCors(DashboardCors.Policy).WithTags("Conversations");
+        var api = app.MapGroup("/api/conversations").RequireOperator().RequireCors(DashboardCors.Policy).WithTags("Conversations");
         api.MapPost("/{phone}/reply", ReplyAsync).WithName("ReplyToConversation")
             .WithSummary("Queue an operator's text; only inside the 24-hour customer-service window (409 otherwise).");
         api.MapPost("/{phone}/handoff/close", CloseHandoffAsync).WithName("CloseHandoff")

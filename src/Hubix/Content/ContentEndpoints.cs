@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hubix.Data;
+using Hubix.Operators;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,8 +11,8 @@ public static class ContentEndpoints
 {
     internal static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/packs").RequireAdminKey().WithTags("Content");
-        api.MapPost("/", ImportAsync).WithName("ImportPack").DisableAntiforgery();
+        var api = app.MapGroup("/api/packs").RequireViewer().WithTags("Content");
+        api.MapPost("/", ImportAsync).WithName("ImportPack").RequireAdmin().DisableAntiforgery();
         api.MapGet("/", ListAsync).WithName("ListPacks").WithPaging()
             .WithSummary("Packs newest date first, categories in reverse order within a date (limit=, default and max 100); next cursor in X-Next-Cursor.");
         // Meta fetches media by link when an upload is not ready (Hubix:Content:PublicBaseUrl); content-addressed.

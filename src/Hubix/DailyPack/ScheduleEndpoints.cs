@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Hubix.Data;
+using Hubix.Operators;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,12 +12,12 @@ public static class ScheduleEndpoints
 {
     internal static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/daily").RequireAdminKey().WithTags("Daily template");
+        var api = app.MapGroup("/api/daily").RequireViewer().WithTags("Daily template");
         api.MapGet("/runs", RunsAsync).WithName("ListDailyRuns").WithPaging()
             .WithSummary("Daily runs newest first (limit=, default 50, max 1000); next cursor in X-Next-Cursor.");
         api.MapGet("/sends", SendsAsync).WithName("ListDailySends").WithPaging()
             .WithSummary("Daily sends newest first, optionally of one local date (limit=, default and max 1000); next cursor in X-Next-Cursor.");
-        api.MapPost("/send", SendAsync).WithName("SendDailyNow");
+        api.MapPost("/send", SendAsync).WithName("SendDailyNow").RequireAdmin();
     }
 
     public sealed record DailyRunDto(long Id, DateTime StartedAt, DateTime FinishedAt, string Trigger, int Due, int Enqueued, int Skipped, Dictionary<string, int> Reasons, string? Note);
