@@ -20,6 +20,7 @@ public static class HubixCli
         root.Subcommands.Add(FeatureCommands.Advisors());
         root.Subcommands.Add(FeatureCommands.Content());
         root.Subcommands.Add(FeatureCommands.SendDaily());
+        root.Subcommands.Add(UserCommands.Users());
         root.Subcommands.Add(Report());
         root.Subcommands.Add(Metrics());
         root.Subcommands.Add(Hubix.Agent.AgentCli.Create());

@@ -69,7 +69,8 @@ public static class ScheduleEndpoints
     }
 
     /// <summary>Sends now, ignoring DailyAt/LatestAt (still once per advisor-day). <c>?date=&amp;phone=&amp;dryRun=true</c>.</summary>
-    private static async Task<Results<Ok<DailyRunResult>, ProblemHttpResult>> SendAsync(DailySender sender, string? date, string? phone, bool? dryRun, CancellationToken ct)
+    private static async Task<Results<Ok<DailyRunResult>, ProblemHttpResult>> SendAsync(
+        DailySender sender, HubixDb db, TimeProvider time, System.Security.Claims.ClaimsPrincipal user, string? date, string? phone, bool? dryRun, CancellationToken ct)
     {
         DateOnly? d = null;
         if (!string.IsNullOrEmpty(date))
@@ -83,6 +84,15 @@ public static class ScheduleEndpoints
         }
 
         var p = phone is null ? null : Advisors.AdvisorImport.NormalisePhone(phone, out _) ?? phone;
+        if (dryRun != true)
+        {
+            // The request is recorded before the run (which commits in chunks of its own): who asked for which send.
+            var now = time.GetUtcNow().UtcDateTime;
+            await using var work = await UnitOfWork.BeginAsync(db, now, ct);
+            user.Audit(AuditActions.DailySend, p ?? "all advisors", d is { } day ? "date " + day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "each advisor's today").Add(work.Db, now);
+            await work.CommitAsync(ct);
+        }
+
         return TypedResults.Ok(await sender.RunAsync(new DailyRequest("api", d, p, dryRun == true, Force: true), ct));
     }
 }

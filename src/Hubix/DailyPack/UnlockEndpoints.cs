@@ -18,9 +18,9 @@ public static class UnlockEndpoints
             .WithSummary("Resend the undelivered messages of a failed or partial pack.");
     }
 
-    private static async Task<Results<Accepted<string>, ProblemHttpResult>> ResendAsync(long id, UnlockResender resender, CancellationToken ct)
+    private static async Task<Results<Accepted<string>, ProblemHttpResult>> ResendAsync(long id, UnlockResender resender, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
-        var (outcome, detail) = await resender.ResendAsync(id, ct);
+        var (outcome, detail) = await resender.ResendAsync(id, ct, user.ActorName());
         return outcome switch
         {
             ResendOutcome.Resent => TypedResults.Accepted((string?)null, detail),
