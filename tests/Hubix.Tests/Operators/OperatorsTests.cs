@@ -32,10 +32,10 @@ public class OperatorsTests
         return client;
     }
 
-    private static async Task<Advisor> AddAdvisorAsync(HubixTestHost host, string phone, bool handoff = false)
+    private static async Task<Advisor> AddAdvisorAsync(HubixTestHost host, string phone, bool handoff = false, bool wrote = true)
     {
         await using var ctx = host.Db.CreateDbContext();
-        var a = new Advisor { Phone = phone, Name = "Asha", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow, HandoffOpen = handoff, LastInboundAt = DateTime.UtcNow };
+        var a = new Advisor { Phone = phone, Name = "Asha", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow, HandoffOpen = handoff, LastInboundAt = wrote ? DateTime.UtcNow : null };
         ctx.Add(a);
         await ctx.SaveChangesAsync(Ct);
         return a;
@@ -77,6 +77,10 @@ public class OperatorsTests
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync("/api/conversations/919800000001/reply", new { text = "hello" }, Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await op.PostAsJsonAsync("/api/advisors", new { phone = "919800000002", name = "B" }, Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await op.GetAsync("/api/audit", Ct)).StatusCode);
+        // A refused change leaves no entry: the reply outside the window is not queued and not audited.
+        await AddAdvisorAsync(host, "919800000003", wrote: false);
+        Assert.Equal(HttpStatusCode.Conflict, (await op.PostAsJsonAsync("/api/conversations/919800000003/reply", new { text = "too early" }, Ct)).StatusCode);
+        Assert.DoesNotContain(await AuditAsync(host), e => e.Target == "919800000003");
         Assert.Equal(HttpStatusCode.NoContent, (await op.PostAsync("/api/conversations/919800000001/handoff/close", null, Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await op.PostAsJsonAsync("/api/conversations/919800000001/reply", new { text = "Calling you now" }, Ct)).StatusCode);
 
