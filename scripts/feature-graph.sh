@@ -5,7 +5,7 @@
 # folders that name each other, and exits 1 when there is such a pair.
 set -euo pipefail
 cd "$(dirname "$0")/../src/Hubix"
-features="Kernel Data Webhooks Delivery Advisors Content AccountHealth DailyPack Agent Dashboard Hosting Cli"
+features="Kernel Data Operators Webhooks Delivery Advisors Content AccountHealth DailyPack Agent Dashboard Hosting Cli"
 alt=$(echo $features | tr ' ' '|')
 declare -A uses
 for f in $features; do

@@ -107,7 +107,7 @@ public sealed class DayScenario(Options options)
         using var pollStop = new CancellationTokenSource();
         var poller = new DashboardPoller(api, today, phones, options.Seed);
         var polling = poller.RunAsync(pollStop.Token);
-        var socket = new LiveSocketClient(new Uri($"ws://127.0.0.1:{stack.Hubix.Port}/ws?access_token={BenchSecrets.AdminKey}"));
+        var socket = new LiveSocketClient(new Uri($"ws://127.0.0.1:{stack.Hubix.Port}/ws"), BenchSecrets.AdminKey);
         var socketTask = socket.RunAsync(pollStop.Token);
 
         // 3. The daily fan-out (the sandbox's counter read first: hubix sends while the API call is still enqueueing).
@@ -322,7 +322,8 @@ public sealed class DashboardPoller(HttpClient api, DateOnly today, IReadOnlyLis
 }
 
 /// <summary>The dashboard's live feed: connects once and reads until stopped; says whether it stayed open.</summary>
-public sealed class LiveSocketClient(Uri url)
+/// <summary>Holds /ws open with the machine key as a bearer header (never a key in the URL).</summary>
+public sealed class LiveSocketClient(Uri url, string bearer)
 {
     public long Messages { get; private set; }
     public bool HeldOpen { get; private set; }
@@ -331,6 +332,7 @@ public sealed class LiveSocketClient(Uri url)
     public async Task RunAsync(CancellationToken stop)
     {
         using var ws = new ClientWebSocket();
+        ws.Options.SetRequestHeader("Authorization", "Bearer " + bearer);
         try
         {
             await ws.ConnectAsync(url, stop);

@@ -151,7 +151,8 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
     private static long Unix(DateTime t) => (t.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
 
     private static readonly string[] AdvisorCols = ["Id", "Phone", "UserId", "Name", "TimeZone", "Language", "Categories", "Status", "CreatedAt", "UpdatedAt", "DeletedAt", "LastInboundAt", "HandoffOpen", "HandoffAt"];
-    private static readonly string[] PackCols = ["Id", "Date", "Category", "Description", "CreatedAt", "UpdatedAt"];
+    // History packs were sent, so they are approved (version 1 of each); items default to version 1.
+    private static readonly string[] PackCols = ["Id", "Date", "Category", "Description", "CreatedAt", "UpdatedAt", "Version", "ApprovedVersion", "ApprovedDescription"];
     private static readonly string[] ItemCols = ["Id", "PackId", "Position", "Kind", "Text", "Caption", "FileName", "Url", "MediaId"];
     private static readonly string[] RunCols = ["Id", "StartedAt", "FinishedAt", "Trigger", "Due", "Enqueued", "Skipped", "Reasons", "Note"];
     private static readonly string[] SendCols = ["Id", "AdvisorId", "Phone", "LocalDate", "PackId", "State", "Reason", "OutboxKey", "CreatedAt"];
@@ -227,6 +228,9 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
             packs.Str($"Markets on {date:dd MMM yyyy}");
             packs.Time(at);
             packs.Time(at);
+            packs.Int(1);
+            packs.Int(1);
+            packs.Str($"Markets on {date:dd MMM yyyy}");
             packs.EndRow();
             for (var k = 0; k < PackItems; k++)
             {

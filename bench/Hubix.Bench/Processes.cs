@@ -11,7 +11,7 @@ public static class BenchSecrets
     public const string AccessToken = "bench-access-token";
     public const string PhoneNumberId = "106540352242922";
     public const string BusinessAccountId = "102290129340398";
-    public const string AdminKey = "bench-admin-key";
+    public const string AdminKey = "bench-admin-key-0123456789abcdef-0123456789";
     public static readonly byte[] AppSecretBytes = System.Text.Encoding.UTF8.GetBytes(AppSecret);
 }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hubix.Delivery;
+using Hubix.Operators;
 using Hubix.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
@@ -53,16 +54,16 @@ public class DashboardBrowserTests
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
 
-        // Sign in: the key goes to sessionStorage, never into the page's URL.
+        // Sign in with name and password: the session is an HttpOnly cookie the page's script cannot read.
+        await host.Services.GetRequiredService<UserService>().AddAsync("priya", Roles.Operator, Password, "test", Ct);
         await page.GotoAsync(host.BaseAddress.ToString());
-        await page.Locator("#signin-key").FillAsync("wrong-key");
-        await page.Locator("#signin-submit").ClickAsync();
+        await SignInAsync(page, "priya", "wrong-password-123");
         await Assertions.Expect(page.Locator("#signin-error")).ToContainTextAsync("not accepted");
-        await page.Locator("#signin-key").FillAsync(HubixTestHost.AdminKey);
-        await page.Locator("#signin-submit").ClickAsync();
+        await SignInAsync(page, "priya", Password);
         await Assertions.Expect(page.Locator("#app")).ToBeVisibleAsync();
-        Assert.DoesNotContain(HubixTestHost.AdminKey, page.Url, StringComparison.Ordinal);
-        Assert.Equal(HubixTestHost.AdminKey, await page.EvaluateAsync<string>("() => sessionStorage.getItem('hubix.adminKey')"));
+        Assert.DoesNotContain(Password, page.Url, StringComparison.Ordinal);
+        Assert.DoesNotContain(OperatorsFeature.CookieName, await page.EvaluateAsync<string>("() => document.cookie"), StringComparison.Ordinal);
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => sessionStorage.length"));
 
         // The funnel shows today's seeded figures, and the live feed is connected.
         await Assertions.Expect(page.Locator("#funnel-sent")).Not.ToHaveTextAsync("0");
@@ -131,6 +132,88 @@ public class DashboardBrowserTests
         {
             File.Copy(shot, Path.Combine(RepoRoot(), "docs", "dashboard.png"), overwrite: true);
         }
+    }
+
+    private const string Password = "browser-test-password";
+
+    private static async Task SignInAsync(IPage page, string name, string password)
+    {
+        await page.Locator("#signin-name").FillAsync(name);
+        await page.Locator("#signin-password").FillAsync(password);
+        await page.Locator("#signin-submit").ClickAsync();
+    }
+
+    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright, string chromium) =>
+        await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+
+    [Fact]
+    public async Task A_viewer_cannot_reply_an_operator_replies_and_the_audit_view_shows_who()
+    {
+        var chromium = Chromium();
+        if (chromium is null)
+        {
+            Assert.Skip("chromium is not installed (apt-get install chromium); set HUBIX_TEST_CHROMIUM to use another path.");
+        }
+
+        await using var database = await TestDatabase.CreateAsync("Sqlite");
+        var time = new FakeTimeProvider(DemoData.Now);
+        await using var host = await HubixTestHost.StartAsync(database, time: time);
+        await DemoData.SeedAsync(host.Db, Ct);
+        var users = host.Services.GetRequiredService<UserService>();
+        await users.AddAsync("victor", Roles.Viewer, Password, "test", Ct);
+        await users.AddAsync("olga", Roles.Operator, Password, "test", Ct);
+        await users.AddAsync("ada", Roles.Admin, Password, "test", Ct);
+        var writer = DemoData.Phone(8);
+        Assert.True((await host.PostWebhookAsync(Webhook(writer, "wamid.browser.roles", DemoData.Now.AddMinutes(-1),
+            "\"type\":\"text\",\"text\":{\"body\":\"Please call me\"}"))).IsSuccessStatusCode);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright, chromium);
+        var errors = new List<string>();
+
+        // The viewer sees the conversation but no reply control, and the API refuses the reply with their session.
+        var viewer = await (await browser.NewContextAsync(new() { TimezoneId = "Asia/Kolkata", Locale = "en-GB" })).NewPageAsync();
+        viewer.PageError += (_, e) => errors.Add(e);
+        await viewer.GotoAsync(host.BaseAddress.ToString());
+        await SignInAsync(viewer, "victor", Password);
+        await Assertions.Expect(viewer.Locator("#whoami")).ToContainTextAsync("viewer");
+        var seen = viewer.Locator($".conversation[data-phone='{writer}']");
+        await Assertions.Expect(seen).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        Assert.Equal(0, await seen.Locator("form.reply").CountAsync());
+        Assert.Equal(0, await seen.Locator("textarea").CountAsync());
+        await Assertions.Expect(viewer.Locator("#audit-card")).ToBeHiddenAsync();
+        var status = await viewer.EvaluateAsync<int>(
+            "async (phone) => (await fetch('/api/conversations/' + phone + '/reply', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'sneaky' }) })).status",
+            writer);
+        Assert.Equal(403, status);
+
+        // The operator replies from the dashboard.
+        var op = await (await browser.NewContextAsync(new() { TimezoneId = "Asia/Kolkata", Locale = "en-GB" })).NewPageAsync();
+        op.PageError += (_, e) => errors.Add(e);
+        await op.GotoAsync(host.BaseAddress.ToString());
+        await SignInAsync(op, "olga", Password);
+        var conversation = op.Locator($".conversation[data-phone='{writer}']");
+        await Assertions.Expect(conversation).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await conversation.Locator("textarea").FillAsync("Olga here, calling you now.");
+        await conversation.Locator("button[type=submit]").ClickAsync();
+        await Assertions.Expect(conversation.Locator(".reason")).ToContainTextAsync("Queued", new() { Timeout = 15_000 });
+
+        // The admin's audit view shows the reply under the operator's name.
+        var admin = await (await browser.NewContextAsync(new() { TimezoneId = "Asia/Kolkata", Locale = "en-GB" })).NewPageAsync();
+        admin.PageError += (_, e) => errors.Add(e);
+        await admin.GotoAsync(host.BaseAddress.ToString());
+        await SignInAsync(admin, "ada", Password);
+        var row = admin.Locator("#audit tbody tr[data-action='conversation.reply']");
+        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(row.Locator(".actor")).ToHaveTextAsync("olga");
+        await Assertions.Expect(row).ToContainTextAsync(writer);
+        await Assertions.Expect(row).ToContainTextAsync("Olga here, calling you now.");
+        Assert.Empty(errors);
     }
 
     private static string Webhook(string from, string wamid, DateTimeOffset at, string message) =>

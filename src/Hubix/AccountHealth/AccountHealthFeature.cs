@@ -1,3 +1,5 @@
+using Hubix.Data;
+using Hubix.Operators;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -25,11 +27,12 @@ public static class AccountHealthFeature
 
     public static IEndpointRouteBuilder MapAccountHealth(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/account").RequireAdminKey().WithTags("Account health");
+        var api = app.MapGroup("/api/account").RequireViewer().WithTags("Account health");
         api.MapGet("/health", HealthAsync).WithName("GetAccountHealth")
             .WithSummary("Templates' status, category and quality, the phone number's quality and messaging limit, recent account events, banners and alerts.");
         api.MapPost("/templates/{name}/{language}/confirm-category", ConfirmAsync).WithName("ConfirmTemplateCategory")
-            .WithSummary("Accept a template's new category (e.g. MARKETING and its pricing) so the daily run sends it again. Body: {\"category\":\"MARKETING\"}.");
+            .WithSummary("Accept a template's new category (e.g. MARKETING and its pricing) so the daily run sends it again. Body: {\"category\":\"MARKETING\"}.")
+            .RequireAdmin();
         return app;
     }
 
@@ -44,7 +47,7 @@ public static class AccountHealthFeature
     }
 
     private static async Task<Results<Ok<TemplateHealthDto>, ProblemHttpResult>> ConfirmAsync(
-        AccountHealthStore store, string name, string language, ConfirmRequest? body, CancellationToken ct)
+        AccountHealthStore store, HubixDb db, TimeProvider time, System.Security.Claims.ClaimsPrincipal user, string name, string language, ConfirmRequest? body, CancellationToken ct)
     {
         var category = body?.Category?.Trim().ToUpperInvariant();
         if (category is not ("MARKETING" or "UTILITY" or "AUTHENTICATION"))
@@ -59,6 +62,13 @@ public static class AccountHealthFeature
         }
 
         var t = await store.ConfirmCategoryAsync(name, language, category, ct);
+        // Recorded right after the confirmation, in a transaction of its own (the store commits the confirmation itself).
+        await using (var context = db.CreateDbContext())
+        {
+            user.Audit(AuditActions.TemplateCategoryConfirm, name + "/" + language, "category " + category).Add(context, time.GetUtcNow().UtcDateTime);
+            await context.SaveChangesAsync(ct);
+        }
+
         return TypedResults.Ok(new TemplateHealthDto(t.Name, t.Language, t.Status, t.StatusReason, t.StatusAt, t.Category, t.PreviousCategory, t.CategoryAt,
             t.PendingCategory, t.PendingCategoryAt, t.Quality, t.QualityAt, t.ConfirmedCategory, t.ConfirmedAt));
     }

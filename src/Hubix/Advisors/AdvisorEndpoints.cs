@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Hubix.Data;
+using Hubix.Operators;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,16 +11,16 @@ public static class AdvisorEndpoints
 {
     internal static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/advisors").RequireAdminKey().WithTags("Advisors");
+        var api = app.MapGroup("/api/advisors").RequireViewer().WithTags("Advisors");
         api.MapGet("/", ListAsync).WithName("ListAdvisors").WithPaging()
             .WithSummary("Advisors by phone (limit=, default and max 1000); the next page's cursor is in the X-Next-Cursor header.");
         api.MapGet("/{phone}", GetAsync).WithName("GetAdvisor");
         api.MapGet("/{phone}/consent", ConsentAsync).WithName("GetAdvisorConsent");
-        api.MapPost("/", CreateAsync).WithName("CreateAdvisor");
-        api.MapPatch("/{phone}", PatchAsync).WithName("UpdateAdvisor");
-        api.MapDelete("/{phone}", DeleteAsync).WithName("DeleteAdvisor");
-        api.MapPost("/import", ImportAsync).WithName("ImportAdvisors").DisableAntiforgery();
-        app.MapGroup("/api/unknown-senders").RequireAdminKey().WithTags("Advisors").MapGet("/", UnknownAsync).WithName("ListUnknownSenders").WithPaging()
+        api.MapPost("/", CreateAsync).WithName("CreateAdvisor").RequireAdmin();
+        api.MapPatch("/{phone}", PatchAsync).WithName("UpdateAdvisor").RequireAdmin();
+        api.MapDelete("/{phone}", DeleteAsync).WithName("DeleteAdvisor").RequireAdmin();
+        api.MapPost("/import", ImportAsync).WithName("ImportAdvisors").RequireAdmin().DisableAntiforgery();
+        app.MapGroup("/api/unknown-senders").RequireViewer().WithTags("Advisors").MapGet("/", UnknownAsync).WithName("ListUnknownSenders").WithPaging()
             .WithSummary("People who wrote but are not advisors, last seen first (limit=, default 500, max 1000); next cursor in X-Next-Cursor.");
     }
 
@@ -95,7 +97,7 @@ public static class AdvisorEndpoints
     }
 
     private static async Task<Results<Created<AdvisorDto>, Ok<AdvisorDto>, ProblemHttpResult>> CreateAsync(
-        AdvisorRequest body, HubixDb db, TimeProvider time, CancellationToken ct)
+        AdvisorRequest body, HubixDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
     {
         var errors = new List<ImportError>();
         var input = AdvisorImport.Validate(0, body.Phone, body.Name, body.TimeZone, body.Language, string.Join(';', body.Categories ?? []), errors);
@@ -104,7 +106,7 @@ public static class AdvisorEndpoints
             return Invalid(errors);
         }
 
-        var (created, _) = await AdvisorImport.UpsertAsync(db, [input], time.GetUtcNow().UtcDateTime, ct);
+        var (created, _) = await AdvisorImport.UpsertAsync(db, [input], time.GetUtcNow().UtcDateTime, ct, user.Audit(AuditActions.AdvisorCreate, input.Phone, "POST /api/advisors: "));
         await using var context = db.CreateDbContext();
         var a = await context.Set<Advisor>().AsNoTracking().SingleAsync(x => x.Phone == input.Phone, ct);
         return created > 0 ? TypedResults.Created($"/api/advisors/{a.Phone}", a.ToDto()) : TypedResults.Ok(a.ToDto());
@@ -116,7 +118,7 @@ public static class AdvisorEndpoints
     /// evidence that they asked for it): without one the answer is 409 and nothing changes. Their own START needs none.
     /// </summary>
     private static async Task<Results<Ok<AdvisorDto>, NotFound, ProblemHttpResult>> PatchAsync(
-        string phone, AdvisorRequest body, HubixDb db, ConsentService consent, TimeProvider time, CancellationToken ct)
+        string phone, AdvisorRequest body, HubixDb db, ConsentService consent, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var work = await UnitOfWork.BeginAsync(db, now, ct);
@@ -168,34 +170,60 @@ public static class AdvisorEndpoints
                 extensions: new Dictionary<string, object?> { ["reason"] = "opted_out_needs_reason" });
         }
 
+        var changes = Changes(a, input);
         a.Name = input.Name;
         a.TimeZone = input.TimeZone;
         a.Language = input.Language;
         a.Categories = input.Categories;
         a.UpdatedAt = now;
+        if (changes.Length > 0)
+        {
+            user.Audit(AuditActions.AdvisorUpdate, a.Phone, changes).Add(work.Db, now);
+        }
+
         if (status is { } s)
         {
-            consent.Change(work, a, s, "operator", reason ?? "PATCH /api/advisors", now);
+            if (consent.Change(work, a, s, "operator", (reason ?? "PATCH /api/advisors") + " (by " + user.ActorName() + ")", now))
+            {
+                user.Audit(AuditActions.AdvisorConsent, a.Phone, "status " + StatusName(s) + (reason is null ? "" : ": " + reason)).Add(work.Db, now);
+            }
         }
 
         await work.CommitAsync(ct);
         return TypedResults.Ok(a.ToDto());
     }
 
-    /// <summary>Soft delete: the history stays, the advisor gets nothing and is treated as an unknown sender.</summary>
-    private static async Task<Results<NoContent, NotFound>> DeleteAsync(string phone, HubixDb db, TimeProvider time, CancellationToken ct)
+    /// <summary>The fields a PATCH changes, as "field: old → new" for the audit trail.</summary>
+    private static string Changes(Advisor a, AdvisorInput input) => string.Join("; ", new[]
     {
-        await using var context = db.CreateDbContext();
+        a.Name == input.Name ? null : $"name: {a.Name} → {input.Name}",
+        a.TimeZone == input.TimeZone ? null : $"timezone: {a.TimeZone} → {input.TimeZone}",
+        a.Language == input.Language ? null : $"language: {a.Language} → {input.Language}",
+        a.Categories == input.Categories ? null : $"categories: {a.Categories} → {input.Categories}",
+    }.OfType<string>());
+
+    /// <summary>Soft delete: the history stays, the advisor gets nothing and is treated as an unknown sender.</summary>
+    private static async Task<Results<NoContent, NotFound>> DeleteAsync(string phone, HubixDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+    {
         var normalised = AdvisorImport.NormalisePhone(phone, out _) ?? phone;
         var now = time.GetUtcNow().UtcDateTime;
-        var n = await context.Set<Advisor>().Where(x => x.Phone == normalised && x.DeletedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.DeletedAt, now).SetProperty(x => x.UpdatedAt, now), ct);
-        return n == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
+        await using var work = await UnitOfWork.BeginAsync(db, now, ct);
+        var a = await work.Db.Set<Advisor>().SingleOrDefaultAsync(x => x.Phone == normalised && x.DeletedAt == null, ct);
+        if (a is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        a.DeletedAt = now;
+        a.UpdatedAt = now;
+        user.Audit(AuditActions.AdvisorDelete, a.Phone, a.Name).Add(work.Db, now);
+        await work.CommitAsync(ct);
+        return TypedResults.NoContent();
     }
 
     /// <summary>CSV as the body (text/csv) or as a multipart file; <c>?skipInvalid=true</c> imports the good rows of a file with errors.</summary>
     private static async Task<Results<Ok<AdvisorImportResult>, ProblemHttpResult>> ImportAsync(
-        HttpRequest request, HubixDb db, TimeProvider time, bool? skipInvalid, CancellationToken ct)
+        HttpRequest request, HubixDb db, TimeProvider time, ClaimsPrincipal user, bool? skipInvalid, CancellationToken ct)
     {
         string csv;
         if (request.HasFormContentType)
@@ -216,7 +244,7 @@ public static class AdvisorEndpoints
             csv = await reader.ReadToEndAsync(ct);
         }
 
-        var result = await AdvisorImport.ImportCsvAsync(db, csv, skipInvalid == true, time.GetUtcNow().UtcDateTime, ct);
+        var result = await AdvisorImport.ImportCsvAsync(db, csv, skipInvalid == true, time.GetUtcNow().UtcDateTime, ct, user.Audit(AuditActions.AdvisorImport, "advisors", "CSV import: "));
         if (!result.Applied)
         {
             var list = result.Errors.Select(e => e.ToString()).ToList();

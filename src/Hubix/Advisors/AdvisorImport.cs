@@ -254,7 +254,7 @@ public static class AdvisorImport
     }
 
     /// <summary>Validates the whole file, then (if clean, or when skipping invalid rows) upserts in one transaction.</summary>
-    public static async Task<AdvisorImportResult> ImportCsvAsync(HubixDb db, string csv, bool skipInvalid, DateTime now, CancellationToken ct)
+    public static async Task<AdvisorImportResult> ImportCsvAsync(HubixDb db, string csv, bool skipInvalid, DateTime now, CancellationToken ct, Operators.AuditNote? audit = null)
     {
         var (rows, errors) = Parse(csv, DateOnly.FromDateTime(now));
         if (errors.Count > 0 && (!skipInvalid || errors.Any(e => e.Row <= 1)))
@@ -263,15 +263,18 @@ public static class AdvisorImport
         }
 
         var skipped = errors.Select(e => e.Row).Distinct().Count();
-        var (created, updated) = await UpsertAsync(db, rows.Select(r => r.Advisor).ToList(), now, ct);
+        var (created, updated) = await UpsertAsync(db, rows.Select(r => r.Advisor).ToList(), now, ct,
+            audit is null ? null : audit with { Detail = $"{audit.Detail}{skipped} row(s) skipped as invalid; " });
         return new AdvisorImportResult(true, created, updated, skipped, errors);
     }
 
     /// <summary>
-    /// Creates or updates advisors by phone in one transaction. Consent (status) is never changed here; a new advisor's
-    /// <see cref="AdvisorInput.Consent"/> is recorded in the consent ledger in the same transaction.
+    /// Creates or updates advisors by phone in one transaction, with <paramref name="audit"/> (its detail followed by the
+    /// counts) when given. Consent (status) is never changed here; a new advisor's <see cref="AdvisorInput.Consent"/> is
+    /// recorded in the consent ledger in the same transaction.
     /// </summary>
-    public static async Task<(int Created, int Updated)> UpsertAsync(HubixDb db, IReadOnlyList<AdvisorInput> advisors, DateTime now, CancellationToken ct)
+    public static async Task<(int Created, int Updated)> UpsertAsync(
+        HubixDb db, IReadOnlyList<AdvisorInput> advisors, DateTime now, CancellationToken ct, Operators.AuditNote? audit = null)
     {
         await using var context = db.CreateDbContext();
         await using var tx = await context.Database.BeginTransactionAsync(ct);
@@ -333,6 +336,7 @@ public static class AdvisorImport
             }
         }
 
+        (audit is null ? null : audit with { Detail = FormattableString.Invariant($"{audit.Detail}{created} created, {updated} updated") })?.Add(context, now);
         await context.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return (created, updated);

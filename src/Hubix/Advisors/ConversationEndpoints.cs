@@ -1,6 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Security.Claims;
 using Hubix.Data;
 using Hubix.Delivery;
+using Hubix.Operators;
 using Hubix.WhatsApp.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +21,7 @@ public static partial class ConversationEndpoints
 
     internal static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/conversations").RequireAdminKey().RequireCors(DashboardCors.Policy).WithTags("Conversations");
+        var api = app.MapGroup("/api/conversations").RequireOperator().RequireCors(DashboardCors.Policy).WithTags("Conversations");
         api.MapPost("/{phone}/reply", ReplyAsync).WithName("ReplyToConversation")
             .WithSummary("Queue an operator's text; only inside the 24-hour customer-service window (409 otherwise).");
         api.MapPost("/{phone}/handoff/close", CloseHandoffAsync).WithName("CloseHandoff")
@@ -31,7 +34,7 @@ public static partial class ConversationEndpoints
     public sealed record ReplyResponse(long OutboxId, string State, DateTime ExpiresAt);
 
     private static async Task<Results<Accepted<ReplyResponse>, ProblemHttpResult>> ReplyAsync(
-        string phone, ReplyRequest request, HubixDb db, Outbox outbox, LiveFeed feed, TimeProvider time, ILogger<ReplyRequest> logger, CancellationToken ct)
+        string phone, ReplyRequest request, HubixDb db, Outbox outbox, LiveFeed feed, TimeProvider time, ClaimsPrincipal user, ILogger<ReplyRequest> logger, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > TextMessage.MaxBodyLength)
         {
@@ -82,7 +85,15 @@ public static partial class ConversationEndpoints
         var row = added.Count > 0 ? added[0] : null;
         if (row is not null)
         {
-            work.AfterCommit(() => feed.Publish(new LiveEvent("operator_reply", now, phone, new { outboxId = row.Id, text })));
+            // Who said what to whom: the operator's name and the text, committed with the message it queues.
+            var entry = user.Audit(AuditActions.Reply, phone, request.Text).Add(work.Db, now);
+            work.AfterSave(() =>
+            {
+                var detail = "outbox " + row.Id.ToString(CultureInfo.InvariantCulture) + ": " + request.Text;
+                entry.Detail = detail.Length > AuditNote.MaxDetail ? detail[..AuditNote.MaxDetail] : detail;
+            });
+            var by = user.ActorName();
+            work.AfterCommit(() => feed.Publish(new LiveEvent("operator_reply", now, phone, new { outboxId = row.Id, text, by })));
         }
 
         await work.CommitAsync(ct);
@@ -92,22 +103,22 @@ public static partial class ConversationEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CloseHandoffAsync(
-        string phone, HubixDb db, LiveFeed feed, TimeProvider time, ILogger<ReplyRequest> logger, CancellationToken ct)
+        string phone, HubixDb db, LiveFeed feed, TimeProvider time, ClaimsPrincipal user, ILogger<ReplyRequest> logger, CancellationToken ct)
     {
-        await using var context = db.CreateDbContext();
-        int n;
-        using (await db.EnterWriteAsync(ct))
-        {
-            n = await context.Set<Advisor>().Where(a => a.Phone == phone).ExecuteUpdateAsync(s => s.SetProperty(a => a.HandoffOpen, false), ct);
-        }
-
-        if (n == 0)
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var work = await UnitOfWork.BeginAsync(db, now, ct);
+        var advisor = await work.Db.Set<Advisor>().SingleOrDefaultAsync(a => a.Phone == phone, ct);
+        if (advisor is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such advisor", detail: $"No advisor has phone {phone}.");
         }
 
+        var wasOpen = advisor.HandoffOpen;
+        advisor.HandoffOpen = false;
+        user.Audit(AuditActions.HandBack, phone, wasOpen ? "handoff closed: back to the assistant" : "handoff was not open").Add(work.Db, now);
+        await work.CommitAsync(ct);
         LogHandoffClosed(logger, phone);
-        feed.Publish(new LiveEvent("handoff", time.GetUtcNow().UtcDateTime, phone, new { open = false }));
+        feed.Publish(new LiveEvent("handoff", now, phone, new { open = false }));
         return TypedResults.NoContent();
     }
 

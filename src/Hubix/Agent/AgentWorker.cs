@@ -217,6 +217,7 @@ public sealed partial class AgentWorker(
         UnlockOutcome.WindowClosed => "window_closed",
         UnlockOutcome.NothingMissing => "nothing_missing",
         UnlockOutcome.AdvisorGone => "advisor_gone",
+        UnlockOutcome.NotApproved => "not_approved",
         _ => "unknown",
     };
 

@@ -52,7 +52,8 @@ public sealed class DbPackKnowledgeSource(
                 return again.Passages;
             }
 
-            var items = await context.Set<ContentItem>().AsNoTracking().Where(i => i.Pack!.Date >= oldest)
+            // Only what advisors may be sent: the approved version of each pack, never a draft under review.
+            var items = await context.Set<ContentItem>().AsNoTracking().Where(i => i.Pack!.Date >= oldest && i.Version == i.Pack.ApprovedVersion)
                 .Select(i => new { i.Pack!.Date, i.PackId, i.Position, i.Kind, i.Text, i.Caption })
                 .ToListAsync(cancellationToken);
             var list = new List<KnowledgePassage>(items.Count);

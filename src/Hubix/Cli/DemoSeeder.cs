@@ -39,7 +39,8 @@ public static class DemoSeeder
 
         var today = AdvisorClock.LocalDate(AdvisorImport.DefaultTimeZone, now);
         var shift = today.DayNumber - first.Value.DayNumber;
-        var stored = await PackImport.ImportDirectoryAsync(db, contentDir, now, ct, shift);
+        // The demo's sample packs are approved as seeded, so the demo sends them whatever Hubix:Content:RequireApproval says.
+        var stored = await PackImport.ImportDirectoryAsync(db, contentDir, now, ct, shift, actor: "demo", requireApproval: false);
         await services.GetRequiredService<MediaUploader>().EnsureUploadedAsync(stored.SelectMany(s => s.MediaIds).ToList(), ct);
         return stored.Select(s => s.PackId).ToList();
     }

@@ -92,7 +92,9 @@ internal static class FeatureCommands
             var time = app.Services.GetRequiredService<TimeProvider>();
             try
             {
-                var stored = await PackImport.ImportDirectoryAsync(app.Services.GetRequiredService<HubixDb>(), result.GetValue(dir)!.FullName, time.GetUtcNow().UtcDateTime, ct);
+                var requireApproval = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ContentOptions>>().Value.RequireApproval;
+                var stored = await PackImport.ImportDirectoryAsync(app.Services.GetRequiredService<HubixDb>(), result.GetValue(dir)!.FullName, time.GetUtcNow().UtcDateTime, ct,
+                    actor: "cli", requireApproval: requireApproval);
                 var media = stored.SelectMany(s => s.MediaIds).ToList();
                 var uploaded = await app.Services.GetRequiredService<MediaUploader>().EnsureUploadedAsync(media, ct);
                 foreach (var (folder, id, _) in stored)

@@ -23,6 +23,7 @@ public static class HubixCli
         root.Subcommands.Add(FeatureCommands.Advisors());
         root.Subcommands.Add(FeatureCommands.Content());
         root.Subcommands.Add(FeatureCommands.SendDaily());
+        root.Subcommands.Add(UserCommands.Users());
         root.Subcommands.Add(Report());
         root.Subcommands.Add(Metrics());
         root.Subcommands.Add(Hubix.Agent.AgentCli.Create());
@@ -55,7 +56,17 @@ public static class HubixCli
         var command = new Command("serve", "Run the server: webhook, workers, API and dashboard.");
         command.SetAction(async (result, ct) =>
         {
-            var app = HubixServer.Create(HostArgs(result));
+            WebApplication app;
+            try
+            {
+                app = HubixServer.Create(HostArgs(result));
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                // Options read while the host is built (the machine key's length, the shutdown timeout) fail here.
+                return OptionsError(ex);
+            }
+
             var problems = ConfigurationCheck.Problems(app.Configuration);
             if (problems.Count > 0)
             {

@@ -122,11 +122,12 @@ internal static class SandboxCommands
             }
 
             await DemoSetup.RunAsync(server, result.GetValue(sendNow), ct);
+            var (adminName, adminPassword) = await DemoSetup.EnsureAdminAsync(server, dir, ct);
 
             Console.WriteLine($"""
 
                 Hubix demo is running.
-                  Dashboard:       {serverUrl}/        (admin key: {secrets.AdminApiKey})
+                  Dashboard:       {serverUrl}/        (sign in as {adminName}, password {adminPassword}; kept in {Path.Combine(dir, "demo-admin.json")})
                   Sandbox phones:  {sandboxUrl}/_sandbox/
                   API example:     curl -H "Authorization: Bearer {secrets.AdminApiKey}" {serverUrl}/api/interactions
                   Data:            {dir}

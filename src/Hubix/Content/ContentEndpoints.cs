@@ -1,7 +1,10 @@
 using System.Globalization;
+using System.Security.Claims;
 using Hubix.Data;
+using Hubix.Operators;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Hubix.Content;
 
@@ -10,8 +13,10 @@ public static class ContentEndpoints
 {
     internal static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/packs").RequireAdminKey().WithTags("Content");
-        api.MapPost("/", ImportAsync).WithName("ImportPack").DisableAntiforgery();
+        var api = app.MapGroup("/api/packs").RequireViewer().WithTags("Content");
+        api.MapPost("/", ImportAsync).WithName("ImportPack").RequireAdmin().DisableAntiforgery();
+        api.MapPost("/{id:long}/approve", ApproveAsync).WithName("ApprovePack").RequireAdmin()
+            .WithSummary("Approves the pack's newest version so it is sent (four eyes: not by whoever imported it; 409 otherwise).");
         api.MapGet("/", ListAsync).WithName("ListPacks").WithPaging()
             .WithSummary("Packs newest date first, categories in reverse order within a date (limit=, default and max 100); next cursor in X-Next-Cursor.");
         // Meta fetches media by link when an upload is not ready (Hubix:Content:PublicBaseUrl); content-addressed.
@@ -20,13 +25,20 @@ public static class ContentEndpoints
 
     public sealed record PackItemDto(long Id, int Position, string Kind, string? Text, string? Caption, string? FileName, string? Url, string? MimeType, string? CloudMediaId);
 
-    public sealed record PackDto(long Id, DateOnly Date, string Category, string Description, IReadOnlyList<PackItemDto> Items);
+    /// <param name="Version">The newest version, whose items are listed.</param>
+    /// <param name="State"><c>draft</c> or <c>approved</c> (of the newest version).</param>
+    /// <param name="ApprovedVersion">The version that is sent; null while never approved.</param>
+    public sealed record PackDto(
+        long Id, DateOnly Date, string Category, string Description, int Version, string State, int? ApprovedVersion, string? CreatedBy, string? ApprovedBy,
+        DateTime? ApprovedAt, IReadOnlyList<PackItemDto> Items);
 
-    public sealed record ImportedPack(long Id, DateOnly Date, string Category, bool Replaced, int Items, int MediaUploaded);
+    public sealed record ImportedPack(long Id, DateOnly Date, string Category, bool Replaced, int Items, int MediaUploaded, int Version, string State);
+
+    public sealed record ApprovedPack(long Id, int Version, string State, string ApprovedBy, DateTime ApprovedAt);
 
     /// <summary>JSON body (pack.json with url items), or multipart: a <c>pack</c> field with the JSON plus the files it names.</summary>
     private static async Task<Results<Ok<ImportedPack>, ProblemHttpResult>> ImportAsync(
-        HttpRequest request, HubixDb db, MediaUploader uploader, TimeProvider time, CancellationToken ct)
+        HttpRequest request, HubixDb db, MediaUploader uploader, TimeProvider time, IOptions<ContentOptions> options, ClaimsPrincipal user, CancellationToken ct)
     {
         PackDocument doc;
         Dictionary<string, IFormFile> files = new(StringComparer.Ordinal);
@@ -65,15 +77,57 @@ public static class ContentEndpoints
                 return new PackFile(ms.ToArray(), f.ContentType);
             }, ct);
             var now = time.GetUtcNow().UtcDateTime;
-            var (id, mediaIds, replaced) = await PackImport.StoreAsync(db, pack, now, ct);
-            var uploaded = await uploader.EnsureUploadedAsync(mediaIds, ct);
-            return TypedResults.Ok(new ImportedPack(id, pack.Date, pack.Category, replaced, pack.Items.Count, uploaded));
+            var stored = await PackImport.StoreAsync(db, pack, now, ct, user.ActorName(), options.Value.RequireApproval);
+            var uploaded = await uploader.EnsureUploadedAsync(stored.MediaIds, ct);
+            return TypedResults.Ok(new ImportedPack(stored.PackId, pack.Date, pack.Category, stored.Replaced, pack.Items.Count, uploaded, stored.Version, stored.State));
         }
         catch (PackValidationException ex)
         {
             return TypedResults.Problem(statusCode: 400, title: "Pack not valid", detail: string.Join("; ", ex.Problems),
                 extensions: new Dictionary<string, object?> { ["errors"] = ex.Problems });
         }
+    }
+
+    /// <summary>Four eyes: the newest version becomes the one sent, approved by someone other than its importer.</summary>
+    private static async Task<Results<Ok<ApprovedPack>, NotFound, ProblemHttpResult>> ApproveAsync(long id, HubixDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var work = await UnitOfWork.BeginAsync(db, now, ct);
+        var pack = await work.Db.Set<ContentPack>().SingleOrDefaultAsync(p => p.Id == id, ct);
+        if (pack is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var actor = user.ActorName();
+        if (pack.ApprovedVersion == pack.Version)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already approved",
+                detail: string.Create(CultureInfo.InvariantCulture, $"Version {pack.Version} of pack {pack.Id} was approved by {pack.ApprovedBy} at {pack.ApprovedAt:yyyy-MM-dd HH:mm} UTC."));
+        }
+
+        if (string.Equals(pack.CreatedBy, actor, StringComparison.OrdinalIgnoreCase))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Four eyes",
+                detail: $"{actor} imported this version; another admin must approve it.");
+        }
+
+        // A guard, not just the tracked change: two approvals at once (or an import in between) must not both win.
+        var version = pack.Version;
+        work.Guard(async (connection, transaction, c) =>
+            await work.Db.Set<ContentPack>().Where(p => p.Id == id && p.Version == version && (p.ApprovedVersion == null || p.ApprovedVersion != version))
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.ApprovedVersion, version).SetProperty(p => p.ApprovedDescription, p => p.Description)
+                    .SetProperty(p => p.ApprovedBy, actor).SetProperty(p => p.ApprovedAt, now).SetProperty(p => p.UpdatedAt, now), c) == 1);
+        user.Audit(AuditActions.PackApprove, PackImport.PackTarget(pack.Id),
+            string.Create(CultureInfo.InvariantCulture, $"{pack.Date:yyyy-MM-dd} '{pack.Category}' v{version}, imported by {pack.CreatedBy}")).Add(work.Db, now);
+        work.Db.Entry(pack).State = EntityState.Unchanged;
+        if (!await work.CommitAsync(ct))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile",
+                detail: "The pack was approved or re-imported while this request ran; list it again.");
+        }
+
+        return TypedResults.Ok(new ApprovedPack(pack.Id, version, PackStates.Approved, actor, now));
     }
 
     private static async Task<Results<Ok<List<PackDto>>, ProblemHttpResult>> ListAsync(
@@ -100,18 +154,21 @@ public static class ContentEndpoints
 
         // Both keys descending, so the walk is one backward pass over the unique (Date, Category) index.
         var page = await query.OrderByDescending(p => p.Date).ThenByDescending(p => p.Category).Take(take + 1)
-            .Select(p => new { p.Id, p.Date, p.Category, p.Description }).ToListAsync(ct);
+            .Select(p => new { p.Id, p.Date, p.Category, p.Description, p.Version, p.ApprovedVersion, p.CreatedBy, p.ApprovedBy, p.ApprovedAt }).ToListAsync(ct);
         Paging.SetNext(response, Paging.TrimExtra(page, take) ? Paging.Encode(Paging.Id(page[^1].Date.DayNumber), page[^1].Category) : null);
 
         // The page's items, then their media, each by key: one query per table through its index, not a join that
         // materialises every item of every pack.
         var ids = page.Select(p => p.Id).ToList();
-        var items = await context.Set<ContentItem>().AsNoTracking().Where(i => ids.Contains(i.PackId)).OrderBy(i => i.PackId).ThenBy(i => i.Position).ToListAsync(ct);
+        var newest = page.ToDictionary(p => p.Id, p => p.Version);
+        var items = (await context.Set<ContentItem>().AsNoTracking().Where(i => ids.Contains(i.PackId)).OrderBy(i => i.PackId).ThenBy(i => i.Position).ToListAsync(ct))
+            .Where(i => i.Version == newest[i.PackId]).ToList();
         var mediaIds = items.Where(i => i.MediaId != null).Select(i => i.MediaId!.Value).Distinct().ToList();
         var media = mediaIds.Count == 0 ? [] : await context.Set<MediaFile>().AsNoTracking().Where(m => mediaIds.Contains(m.Id))
             .Select(m => new { m.Id, m.MimeType, m.CloudMediaId }).ToDictionaryAsync(m => m.Id, m => (m.MimeType, m.CloudMediaId), ct);
         var byPack = items.ToLookup(i => i.PackId);
-        var packs = page.Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, byPack[p.Id].Select(i =>
+        var packs = page.Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, p.Version,
+            p.ApprovedVersion == p.Version ? PackStates.Approved : PackStates.Draft, p.ApprovedVersion, p.CreatedBy, p.ApprovedBy, p.ApprovedAt, byPack[p.Id].Select(i =>
         {
             var m = i.MediaId is { } id && media.TryGetValue(id, out var f) ? f : default;
             return new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, m.MimeType, m.CloudMediaId);

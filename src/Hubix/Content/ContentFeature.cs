@@ -17,6 +17,13 @@ public sealed class ContentOptions : IHubixOptions
     /// </summary>
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>
+    /// Four eyes on content: an imported pack (or a new version of one) starts as a draft that is never sent until a
+    /// user other than its importer approves it (<c>POST /api/packs/{id}/approve</c>). Off by default (small firms):
+    /// every import is approved as it is stored.
+    /// </summary>
+    public bool RequireApproval { get; set; }
+
     public IEnumerable<string> Problems()
     {
         if (MediaIdLifetime <= TimeSpan.Zero || MediaIdLifetime > TimeSpan.FromDays(30))

@@ -12,10 +12,43 @@ public sealed class ContentPack
     /// <summary>Lower-case category, or "" for a pack for everyone.</summary>
     public string Category { get; set; } = "";
 
+    /// <summary>The newest version's description (a draft's, while one is under review).</summary>
     public string Description { get; set; } = "";
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>
+    /// The newest version (1, 2, ...). Items are stored per version: a draft's items may be replaced, an approved
+    /// version's never are, so a re-import of an approved pack makes the next version and what went out stays on record.
+    /// </summary>
+    public int Version { get; set; } = 1;
+
+    /// <summary>The version that is sent (the newest approved one), or null while the pack has never been approved.</summary>
+    public int? ApprovedVersion { get; set; }
+
+    /// <summary>The description of <see cref="ApprovedVersion"/>: what the daily template says about the pack.</summary>
+    public string? ApprovedDescription { get; set; }
+
+    /// <summary>Who imported the newest version (a user, <c>api-key</c> or <c>cli</c>); the approver must be someone else.</summary>
+    public string? CreatedBy { get; set; }
+
+    public string? ApprovedBy { get; set; }
+    public DateTime? ApprovedAt { get; set; }
+
+    /// <summary><c>approved</c> when the newest version is the one sent, else <c>draft</c>.</summary>
+    public string State => ApprovedVersion == Version ? PackStates.Approved : PackStates.Draft;
+
     public List<ContentItem> Items { get; set; } = [];
+}
+
+/// <summary>A pack version's state: a draft is never sent (<c>Hubix:Content:RequireApproval</c>).</summary>
+public static class PackStates
+{
+    public const string Draft = "draft";
+    public const string Approved = "approved";
+
+    /// <summary>The daily run's and an unlock's reason when the advisor's pack has no approved version.</summary>
+    public const string NotApprovedReason = "pack_not_approved";
 }
 
 /// <summary>The kinds of items: they decide the message type and which button delivers them.</summary>
@@ -33,6 +66,9 @@ public sealed class ContentItem
     public long Id { get; set; }
     public long PackId { get; set; }
     public ContentPack? Pack { get; set; }
+
+    /// <summary>The pack version this item belongs to (<see cref="ContentPack.Version"/>).</summary>
+    public int Version { get; set; } = 1;
 
     /// <summary>0-based order inside the pack; items are sent in this order.</summary>
     public int Position { get; set; }
@@ -82,6 +118,11 @@ internal sealed class ContentPackConfiguration : IEntityTypeConfiguration<Conten
         b.HasIndex(x => new { x.Date, x.Category }).IsUnique();
         b.Property(x => x.Category).HasMaxLength(64);
         b.Property(x => x.Description).HasMaxLength(1024);
+        b.Property(x => x.ApprovedDescription).HasMaxLength(1024);
+        b.Property(x => x.CreatedBy).HasMaxLength(64);
+        b.Property(x => x.ApprovedBy).HasMaxLength(64);
+        b.Property(x => x.Version).HasDefaultValue(1);
+        b.Ignore(x => x.State);
         b.HasMany(x => x.Items).WithOne(x => x.Pack).HasForeignKey(x => x.PackId).OnDelete(DeleteBehavior.Cascade);
     }
 }
@@ -91,7 +132,8 @@ internal sealed class ContentItemConfiguration : IEntityTypeConfiguration<Conten
     public void Configure(EntityTypeBuilder<ContentItem> b)
     {
         b.ToTable("ContentItems");
-        b.HasIndex(x => new { x.PackId, x.Position });
+        b.HasIndex(x => new { x.PackId, x.Version, x.Position });
+        b.Property(x => x.Version).HasDefaultValue(1);
         b.Property(x => x.Kind).HasMaxLength(16);
         b.Property(x => x.Url).HasMaxLength(2000);
         b.Property(x => x.FileName).HasMaxLength(240);

@@ -261,27 +261,44 @@ public static class PackImport
         return new ValidItem(kind, null, item.Caption, filename, null, new ValidMedia(Path.GetFileName(file), mime!, loaded.Bytes));
     }
 
-    /// <summary>Stores a valid pack (replacing the same date and category); returns the pack id and the media ids it uses.</summary>
-    public static async Task<(long PackId, IReadOnlyList<long> MediaIds, bool Replaced)> StoreAsync(HubixDb db, ValidPack pack, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// Stores a valid pack under its date and category, with its audit entry, in one transaction. A new pack is version 1;
+    /// re-importing a pack whose newest version is approved makes the next version (approved items never change, so the
+    /// record of what was sent stays true); re-importing a draft replaces the draft's items. Without
+    /// <paramref name="requireApproval"/> the stored version is approved at once (by <paramref name="actor"/>).
+    /// </summary>
+    public static async Task<StoredPack> StoreAsync(
+        HubixDb db, ValidPack pack, DateTime now, CancellationToken ct, string actor = "cli", bool requireApproval = false)
     {
         await using var context = db.CreateDbContext();
-        await using var tx = await context.Database.BeginTransactionAsync(ct);
-        var existing = await context.Set<ContentPack>().Include(p => p.Items)
-            .SingleOrDefaultAsync(p => p.Date == pack.Date && p.Category == pack.Category, ct);
+        await context.Database.OpenConnectionAsync(ct);
+        var existing = await context.Set<ContentPack>().SingleOrDefaultAsync(p => p.Date == pack.Date && p.Category == pack.Category, ct);
         var replaced = existing is not null;
         if (existing is null)
         {
-            existing = new ContentPack { Date = pack.Date, Category = pack.Category, CreatedAt = now };
+            existing = new ContentPack { Date = pack.Date, Category = pack.Category, CreatedAt = now, Version = 1 };
             context.Add(existing);
+        }
+        else if (existing.ApprovedVersion == existing.Version)
+        {
+            existing.Version++;
         }
         else
         {
-            context.RemoveRange(existing.Items);
-            existing.Items.Clear();
+            var draft = await context.Set<ContentItem>().Where(i => i.PackId == existing.Id && i.Version == existing.Version).ToListAsync(ct);
+            context.RemoveRange(draft);
         }
 
         existing.Description = pack.Description;
         existing.UpdatedAt = now;
+        existing.CreatedBy = actor;
+        if (!requireApproval)
+        {
+            existing.ApprovedVersion = existing.Version;
+            existing.ApprovedDescription = pack.Description;
+            existing.ApprovedBy = actor;
+            existing.ApprovedAt = now;
+        }
 
         var media = new List<MediaFile>();
         var byHash = new Dictionary<string, MediaFile>(StringComparer.Ordinal);
@@ -308,6 +325,7 @@ public static class PackImport
 
             existing.Items.Add(new ContentItem
             {
+                Version = existing.Version,
                 Position = i,
                 Kind = v.Kind,
                 Text = v.Text,
@@ -318,14 +336,27 @@ public static class PackImport
             });
         }
 
-        await context.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return (existing.Id, media.Select(f => f.Id).ToList(), replaced);
+        using (await db.EnterWriteAsync(ct))
+        {
+            await using var tx = await context.Database.BeginTransactionAsync(ct);
+            await context.SaveChangesAsync(ct);
+            // The pack's id is known now; its audit entry commits with it.
+            new Operators.AuditNote(actor, Operators.AuditActions.PackImport, PackTarget(existing.Id),
+                string.Create(CultureInfo.InvariantCulture, $"{existing.Date:yyyy-MM-dd} '{existing.Category}' v{existing.Version}, {pack.Items.Count} item(s), {existing.State}"))
+                .Add(context, now);
+            await context.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        return new StoredPack(existing.Id, media.Select(f => f.Id).ToList(), replaced, existing.Version, existing.State);
     }
+
+    /// <summary>The audit trail's name for a pack.</summary>
+    public static string PackTarget(long id) => string.Create(CultureInfo.InvariantCulture, $"pack:{id}");
 
     /// <summary>Imports every <c>DIR/YYYY-MM-DD/pack.json</c>; validates all first, then stores. Dates can be shifted (demo).</summary>
     public static async Task<IReadOnlyList<(string Folder, long PackId, IReadOnlyList<long> MediaIds)>> ImportDirectoryAsync(
-        HubixDb db, string dir, DateTime now, CancellationToken ct, int shiftDays = 0)
+        HubixDb db, string dir, DateTime now, CancellationToken ct, int shiftDays = 0, string actor = "cli", bool requireApproval = false)
     {
         if (!Directory.Exists(dir))
         {
@@ -372,8 +403,8 @@ public static class PackImport
         var stored = new List<(string, long, IReadOnlyList<long>)>();
         foreach (var (folder, pack) in valid)
         {
-            var (id, mediaIds, _) = await StoreAsync(db, pack, now, ct);
-            stored.Add((folder, id, mediaIds));
+            var done = await StoreAsync(db, pack, now, ct, actor, requireApproval);
+            stored.Add((folder, done.PackId, done.MediaIds));
         }
 
         return stored;
@@ -383,5 +414,8 @@ public static class PackImport
 public sealed record ValidMedia(string FileName, string MimeType, byte[] Bytes);
 
 public sealed record ValidItem(string Kind, string? Text, string? Caption, string? FileName, string? Url, ValidMedia? Media);
+
+/// <summary>What <see cref="PackImport.StoreAsync"/> stored: the pack, the media it uses, and the version and its state.</summary>
+public sealed record StoredPack(long PackId, IReadOnlyList<long> MediaIds, bool Replaced, int Version, string State);
 
 public sealed record ValidPack(DateOnly Date, string Category, string Description, IReadOnlyList<ValidItem> Items);

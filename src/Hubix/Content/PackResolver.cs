@@ -3,8 +3,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.Content;
 
-/// <summary>A pack's header, enough to choose it and to fill the daily template.</summary>
-public sealed record PackSummary(long Id, DateOnly Date, string Category, string Description, int ItemCount);
+/// <summary>A pack's header, enough to choose it and to fill the daily template: its approved version, if any.</summary>
+/// <param name="ItemCount">Items of <paramref name="Version"/> (0 when the pack has no approved version).</param>
+/// <param name="Version">The approved version, the one that is sent; null while the pack is a draft (never sent).</param>
+public sealed record PackSummary(long Id, DateOnly Date, string Category, string Description, int ItemCount, int? Version)
+{
+    public bool Approved => Version is not null;
+}
 
 /// <summary>
 /// Which pack of a date an advisor gets: one in a category they subscribe to, else the general pack (no
@@ -16,11 +21,11 @@ public static class PackResolver
     /// A pack's items in order with their media record but not the media bytes: what sending needs (the bytes are
     /// uploaded once and sent by id or link), without loading every image into memory per tap.
     /// </summary>
-    public static Task<List<ContentItem>> ItemsWithoutBytesAsync(HubixDbContext db, long packId, CancellationToken ct) =>
-        db.Set<ContentItem>().AsNoTracking().Where(i => i.PackId == packId).OrderBy(i => i.Position)
+    public static Task<List<ContentItem>> ItemsWithoutBytesAsync(HubixDbContext db, long packId, int version, CancellationToken ct) =>
+        db.Set<ContentItem>().AsNoTracking().Where(i => i.PackId == packId && i.Version == version).OrderBy(i => i.Position)
             .Select(i => new ContentItem
             {
-                Id = i.Id, PackId = i.PackId, Position = i.Position, Kind = i.Kind, Text = i.Text, Caption = i.Caption, FileName = i.FileName, Url = i.Url,
+                Id = i.Id, PackId = i.PackId, Version = i.Version, Position = i.Position, Kind = i.Kind, Text = i.Text, Caption = i.Caption, FileName = i.FileName, Url = i.Url,
                 MediaId = i.MediaId,
                 Media = i.Media == null ? null : new MediaFile
                 {
@@ -45,7 +50,7 @@ public static class PackResolver
     {
         var list = dates.Distinct().ToList();
         var packs = await db.Set<ContentPack>().AsNoTracking().Where(p => list.Contains(p.Date))
-            .Select(p => new PackSummary(p.Id, p.Date, p.Category, p.Description, p.Items.Count)).ToListAsync(ct);
+            .Select(Summary).ToListAsync(ct);
         return packs.GroupBy(p => p.Date).ToDictionary(g => g.Key, g => g.ToList());
     }
 
@@ -57,5 +62,8 @@ public static class PackResolver
 
     public static Task<PackSummary?> FindByIdAsync(HubixDbContext db, long id, CancellationToken ct) =>
         db.Set<ContentPack>().AsNoTracking().Where(p => p.Id == id)
-            .Select(p => new PackSummary(p.Id, p.Date, p.Category, p.Description, p.Items.Count)).SingleOrDefaultAsync(ct);
+            .Select(Summary).SingleOrDefaultAsync(ct);
+
+    private static readonly System.Linq.Expressions.Expression<Func<ContentPack, PackSummary>> Summary = p =>
+        new PackSummary(p.Id, p.Date, p.Category, p.ApprovedDescription ?? "", p.Items.Count(i => i.Version == p.ApprovedVersion), p.ApprovedVersion);
 }

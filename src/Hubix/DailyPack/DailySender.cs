@@ -223,6 +223,10 @@ public sealed class DailySender(
             {
                 reasons.Tally("no_pack");
             }
+            else if (!pack.Approved)
+            {
+                reasons.Tally(PackStates.NotApprovedReason);
+            }
             else if (pack.ItemCount == 0)
             {
                 reasons.Tally("pack_empty");
@@ -384,7 +388,7 @@ public sealed class DailySender(
             t.EffectiveButtons.Select(prefix => UnlockScopes.Payload(prefix, date, pack.Id)));
         var endOfDay = AdvisorClock.ToUtc(a.TimeZone, date.AddDays(1), TimeOnly.MinValue);
         var expires = endOfDay > now + TimeSpan.FromHours(1) ? endOfDay : now + TimeSpan.FromHours(12);
-        return new OutboxRequest(message, key, OutboxPurpose.Daily, OutboxPriority.Background, ExpiresAt: expires);
+        return new OutboxRequest(message, key, OutboxPurpose.Daily, OutboxPriority.Background, ExpiresAt: expires, PackId: pack.Id, PackVersion: pack.Version);
     }
 
     private async Task<int> SkipChunkAsync(IReadOnlyList<(Candidate Advisor, DateOnly Date)> chunk, string reason, DateTime now, CancellationToken ct)

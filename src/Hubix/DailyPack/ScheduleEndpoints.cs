@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Hubix.Data;
+using Hubix.Operators;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,12 +12,12 @@ public static class ScheduleEndpoints
 {
     internal static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/daily").RequireAdminKey().WithTags("Daily template");
+        var api = app.MapGroup("/api/daily").RequireViewer().WithTags("Daily template");
         api.MapGet("/runs", RunsAsync).WithName("ListDailyRuns").WithPaging()
             .WithSummary("Daily runs newest first (limit=, default 50, max 1000); next cursor in X-Next-Cursor.");
         api.MapGet("/sends", SendsAsync).WithName("ListDailySends").WithPaging()
             .WithSummary("Daily sends newest first, optionally of one local date (limit=, default and max 1000); next cursor in X-Next-Cursor.");
-        api.MapPost("/send", SendAsync).WithName("SendDailyNow");
+        api.MapPost("/send", SendAsync).WithName("SendDailyNow").RequireAdmin();
     }
 
     public sealed record DailyRunDto(long Id, DateTime StartedAt, DateTime FinishedAt, string Trigger, int Due, int Enqueued, int Skipped, Dictionary<string, int> Reasons, string? Note);
@@ -68,7 +69,8 @@ public static class ScheduleEndpoints
     }
 
     /// <summary>Sends now, ignoring DailyAt/LatestAt (still once per advisor-day). <c>?date=&amp;phone=&amp;dryRun=true</c>.</summary>
-    private static async Task<Results<Ok<DailyRunResult>, ProblemHttpResult>> SendAsync(DailySender sender, string? date, string? phone, bool? dryRun, CancellationToken ct)
+    private static async Task<Results<Ok<DailyRunResult>, ProblemHttpResult>> SendAsync(
+        DailySender sender, HubixDb db, TimeProvider time, System.Security.Claims.ClaimsPrincipal user, string? date, string? phone, bool? dryRun, CancellationToken ct)
     {
         DateOnly? d = null;
         if (!string.IsNullOrEmpty(date))
@@ -82,6 +84,15 @@ public static class ScheduleEndpoints
         }
 
         var p = phone is null ? null : Advisors.AdvisorImport.NormalisePhone(phone, out _) ?? phone;
+        if (dryRun != true)
+        {
+            // The request is recorded before the run (which commits in chunks of its own): who asked for which send.
+            var now = time.GetUtcNow().UtcDateTime;
+            await using var work = await UnitOfWork.BeginAsync(db, now, ct);
+            user.Audit(AuditActions.DailySend, p ?? "all advisors", d is { } day ? "date " + day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "each advisor's today").Add(work.Db, now);
+            await work.CommitAsync(ct);
+        }
+
         return TypedResults.Ok(await sender.RunAsync(new DailyRequest("api", d, p, dryRun == true, Force: true), ct));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hubix.Data;
+using Hubix.Operators;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,16 +11,16 @@ public static class UnlockEndpoints
 {
     internal static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/unlocks").RequireAdminKey().WithTags("Unlocks");
+        var api = app.MapGroup("/api/unlocks").RequireViewer().WithTags("Unlocks");
         api.MapGet("/", ListAsync).WithName("ListUnlocks").WithPaging()
             .WithSummary("Unlocks newest first, by pack date and/or phone (limit=, default 200, max 1000); next cursor in X-Next-Cursor.");
-        api.MapPost("/{id:long}/resend", ResendAsync).WithName("ResendUnlock").RequireCors(DashboardCors.Policy)
+        api.MapPost("/{id:long}/resend", ResendAsync).WithName("ResendUnlock").RequireOperator().RequireCors(DashboardCors.Policy)
             .WithSummary("Resend the undelivered messages of a failed or partial pack.");
     }
 
-    private static async Task<Results<Accepted<string>, ProblemHttpResult>> ResendAsync(long id, UnlockResender resender, CancellationToken ct)
+    private static async Task<Results<Accepted<string>, ProblemHttpResult>> ResendAsync(long id, UnlockResender resender, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
-        var (outcome, detail) = await resender.ResendAsync(id, ct);
+        var (outcome, detail) = await resender.ResendAsync(id, ct, user.ActorName());
         return outcome switch
         {
             ResendOutcome.Resent => TypedResults.Accepted((string?)null, detail),

@@ -2,6 +2,7 @@ using System.Globalization;
 using Hubix.Advisors;
 using Hubix.Content;
 using Hubix.Data;
+using Hubix.Operators;
 using Microsoft.EntityFrameworkCore;
 
 namespace Hubix.DailyPack;
@@ -30,13 +31,14 @@ public sealed class UnlockResender(HubixDb db, UnlockService unlocks, MediaUploa
     /// <summary><see cref="UnlockRecord.TapKind"/> of an unlock made by a resend.</summary>
     public const string ResendKind = UnlockService.ResendKind;
 
-    public async Task<(ResendOutcome Outcome, string Detail)> ResendAsync(long unlockId, CancellationToken ct)
+    /// <param name="actor">Who asked for it, for the audit entry written with the resend (null: not audited, e.g. a test).</param>
+    public async Task<(ResendOutcome Outcome, string Detail)> ResendAsync(long unlockId, CancellationToken ct, string? actor = null)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await TryResendAsync(unlockId, ct);
+                return await TryResendAsync(unlockId, actor, ct);
             }
             catch (DbUpdateException ex) when (attempt < 2)
             {
@@ -46,7 +48,7 @@ public sealed class UnlockResender(HubixDb db, UnlockService unlocks, MediaUploa
         }
     }
 
-    private async Task<(ResendOutcome Outcome, string Detail)> TryResendAsync(long unlockId, CancellationToken ct)
+    private async Task<(ResendOutcome Outcome, string Detail)> TryResendAsync(long unlockId, string? actor, CancellationToken ct)
     {
         await using (var context = db.CreateDbContext())
         {
@@ -81,6 +83,12 @@ public sealed class UnlockResender(HubixDb db, UnlockService unlocks, MediaUploa
         var now = work.Now;
         var result = await unlocks.UnlockAsync(work, advisor,
             new UnlockRequest(unlock.Scope, Invariant($"resend:{unlock.Id}"), UnlockService.ResendKind, now, ResendOf: unlock), ct);
+        if (actor is not null && result is { Outcome: UnlockOutcome.Queued, Unlock: { } queued })
+        {
+            var entry = new AuditNote(actor, AuditActions.Resend, unlock.Phone, Invariant($"unlock {unlock.Id}: {queued.ItemCount} item(s) of pack {unlock.PackId}")).Add(work.Db, now);
+            work.AfterSave(() => entry.Detail += Invariant($" as unlock {queued.Id}"));
+        }
+
         await work.CommitAsync(ct);
         if (result is not { Outcome: UnlockOutcome.Queued, Unlock: { } resend })
         {

@@ -55,6 +55,9 @@ public enum UnlockOutcome
 
     /// <summary>The advisor was deleted.</summary>
     AdvisorGone,
+
+    /// <summary>The pack has no approved version (<c>Hubix:Content:RequireApproval</c>): a failed unlock records <c>pack_not_approved</c>.</summary>
+    NotApproved,
 }
 
 /// <param name="Unlock">The unlock recorded (queued, or failed for <see cref="UnlockOutcome.NotReady"/>), if any.</param>
@@ -90,6 +93,11 @@ public sealed class UnlockService(
 
         var localDate = request.ResendOf?.LocalDate ?? AdvisorClock.LocalDate(advisor.TimeZone, request.At);
         var (pack, resolvedBy) = await ResolvePackAsync(work.Db, advisor, request, localDate, ct);
+        if (pack is { Approved: false })
+        {
+            return await NotApprovedAsync(work, advisor, request, pack, localDate, resolvedBy, ct);
+        }
+
         if (pack is null || pack.ItemCount == 0)
         {
             return await NoPackAsync(work, advisor, request, request.PackDate ?? localDate, ct);
@@ -111,7 +119,7 @@ public sealed class UnlockService(
             return new UnlockResult(UnlockOutcome.LimitReached, null, true, Invariant($"Already delivered {sameScope.Count} times today."));
         }
 
-        var items = await ItemsToSendAsync(work.Db, pack.Id, request, ct);
+        var items = await ItemsToSendAsync(work.Db, pack, request, ct);
         if (items.Count == 0)
         {
             return request.IsResend
@@ -127,10 +135,29 @@ public sealed class UnlockService(
         return await QueueAsync(work, advisor, request, pack, localDate, sequence, resolvedBy, items, ct);
     }
 
+    /// <summary>A draft is never sent: the tap is recorded as a failed unlock (<c>pack_not_approved</c>) and the advisor hears there is no pack yet.</summary>
+    private async Task<UnlockResult> NotApprovedAsync(
+        UnitOfWork work, Advisor advisor, UnlockRequest request, PackSummary pack, DateOnly localDate, string resolvedBy, CancellationToken ct)
+    {
+        var detail = Invariant($"Pack {pack.Id} has no approved version; nothing is sent until an admin approves it.");
+        if (request.IsResend)
+        {
+            return new UnlockResult(UnlockOutcome.NotApproved, null, false, detail);
+        }
+
+        var siblings = await SiblingsAsync(work.Db, advisor.Id, pack.Id, localDate, ct);
+        var sequence = siblings.Where(u => u.Scope == request.Scope).Select(u => u.Sequence).DefaultIfEmpty(0).Max() + 1;
+        var recorded = await QueueAsync(work, advisor, request, pack, localDate, sequence, resolvedBy, [], ct, PackStates.NotApprovedReason);
+        await outbox.ReplyAsync(work, advisor.Phone, Options.NoPackReply.Replace("{date}", ContentRender.FormatDate(pack.Date), StringComparison.Ordinal),
+            "unlock-nopack:" + request.RequestId, request.At, ct);
+        logger.LogInformation("Unlock request {RequestId} from {Phone}: pack {PackId} is not approved", request.RequestId, advisor.Phone, pack.Id);
+        return new UnlockResult(UnlockOutcome.NotApproved, recorded.Unlock, true, detail);
+    }
+
     /// <summary>The items in order, rendered and queued as one outbox group, and the unlock that tracks them.</summary>
     private async Task<UnlockResult> QueueAsync(
         UnitOfWork work, Advisor advisor, UnlockRequest request, PackSummary pack, DateOnly localDate, int sequence, string resolvedBy,
-        List<ContentItem> items, CancellationToken ct)
+        List<ContentItem> items, CancellationToken ct, string? failure = null)
     {
         var group = Invariant($"{UnlockTracker.GroupPrefix}{advisor.Phone}:{pack.Id}:{request.Scope}:{localDate:yyyy-MM-dd}:{sequence}");
         var expires = (request.IsResend ? advisor.LastInboundAt!.Value : request.At) + Options.Window;
@@ -147,7 +174,8 @@ public sealed class UnlockService(
 
             // The first item is what the advisor is waiting for; the rest may share the rate with other work.
             var priority = requests.Count == 0 ? OutboxPriority.Waiting : OutboxPriority.Background;
-            requests.Add(new OutboxRequest(message, Invariant($"{group}:{item.Id}"), OutboxPurpose.Unlock, priority, group, requests.Count, expires));
+            requests.Add(new OutboxRequest(message, Invariant($"{group}:{item.Id}"), OutboxPurpose.Unlock, priority, group, requests.Count, expires,
+                PackId: pack.Id, PackVersion: item.Version));
         }
 
         if (requests.Count == 0 && request.IsResend)
@@ -173,7 +201,7 @@ public sealed class UnlockService(
             ItemCount = requests.Count,
             SkippedItems = skipped,
             State = requests.Count == 0 ? UnlockState.Failed : UnlockState.Delivering,
-            FailureReason = requests.Count == 0 ? "media_not_ready" : null,
+            FailureReason = requests.Count == 0 ? failure ?? "media_not_ready" : null,
         };
         work.Db.Add(unlock);
         await outbox.EnqueueAsync(work, requests, ct);
@@ -256,17 +284,21 @@ public sealed class UnlockService(
         return siblings;
     }
 
-    /// <summary>The pack's items in the request's scope; for a resend only those Meta has not accepted.</summary>
-    private static async Task<List<ContentItem>> ItemsToSendAsync(HubixDbContext db, long packId, UnlockRequest request, CancellationToken ct)
+    /// <summary>
+    /// The approved version's items in the request's scope; for a resend, those of the version the original sent that
+    /// Meta has not accepted (a newer version approved since does not change what an unlock was).
+    /// </summary>
+    private static async Task<List<ContentItem>> ItemsToSendAsync(HubixDbContext db, PackSummary pack, UnlockRequest request, CancellationToken ct)
     {
-        var items = (await PackResolver.ItemsWithoutBytesAsync(db, packId, ct)).Where(i => UnlockScopes.Includes(request.Scope, i.Kind)).ToList();
         if (request.ResendOf is not { } original)
         {
-            return items;
+            return (await PackResolver.ItemsWithoutBytesAsync(db, pack.Id, pack.Version!.Value, ct)).Where(i => UnlockScopes.Includes(request.Scope, i.Kind)).ToList();
         }
 
         var rows = await db.Set<OutboxMessage>().AsNoTracking().Where(o => o.GroupKey == original.GroupKey)
-            .Select(o => new { o.IdempotencyKey, o.State }).ToListAsync(ct);
+            .Select(o => new { o.IdempotencyKey, o.State, o.PackVersion }).ToListAsync(ct);
+        var version = rows.Select(r => r.PackVersion).FirstOrDefault(v => v is not null) ?? pack.Version!.Value;
+        var items = (await PackResolver.ItemsWithoutBytesAsync(db, pack.Id, version, ct)).Where(i => UnlockScopes.Includes(request.Scope, i.Kind)).ToList();
         var accepted = rows.Where(r => r.State is >= OutboxState.Accepted and <= OutboxState.Read)
             .Select(r => ItemId(r.IdempotencyKey, original.GroupKey)).OfType<long>().ToHashSet();
         return items.Where(i => !accepted.Contains(i.Id)).ToList();

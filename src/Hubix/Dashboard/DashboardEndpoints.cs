@@ -3,6 +3,7 @@ using Hubix.Advisors;
 using Hubix.DailyPack;
 using Hubix.Data;
 using Hubix.Delivery;
+using Hubix.Operators;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -24,9 +25,15 @@ public static class DashboardEndpoints
         app.MapGet("/dashboard/{file}", (string file) => Asset(file)).WithName("DashboardAsset").ExcludeFromDescription();
         app.Map("/ws", (HttpContext http) => LiveSocket.HandleAsync(http, http.RequestServices)).WithName("LiveFeed").ExcludeFromDescription()
             .RequireCors(DashboardCors.Policy);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        // Authorised by the endpoint's own policy, so every spelling routing matches (/METRICS, /Metrics) is covered.
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (!app.ServiceProvider.GetRequiredService<IOptions<DashboardOptions>>().Value.PublicMetrics)
+        {
+            metrics.RequireViewer();
+        }
 
-        var api = app.MapGroup("/api").RequireAdminKey().RequireCors(DashboardCors.Policy).WithTags("Dashboard");
+
+        var api = app.MapGroup("/api").RequireViewer().RequireCors(DashboardCors.Policy).WithTags("Dashboard");
         api.MapGet("/webhook/metrics", GetMetricsAsync).WithName("GetMetrics")
             .WithSummary("Per day (in Hubix:Dashboard:TimeZone) and template: the funnel from template to pack, chats, agent, opt-outs; plus failures by Meta error code.");
         api.MapGet("/webhook/conversations", ListConversationsAsync).WithName("ListConversations").WithPaging()
@@ -75,7 +82,7 @@ public static class DashboardEndpoints
             h.CacheControl = "no-cache";
             h.XContentTypeOptions = "nosniff";
             h["Referrer-Policy"] = "no-referrer";
-            h.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+            h.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
             http.Response.ContentType = contentType;
             await stream.CopyToAsync(http.Response.Body, http.RequestAborted);
         }

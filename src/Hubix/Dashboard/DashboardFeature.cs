@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Hubix.Dashboard;
 
 /// <summary><c>Hubix:Dashboard</c>: the operators' dashboard, its API, live feed and /metrics.</summary>
@@ -20,7 +18,7 @@ public sealed class DashboardOptions : IHubixOptions
     public string[] CorsOrigins { get; set; } = [];
 
     /// <summary>
-    /// Serve <c>/metrics</c> without the admin key. Off by default: the figures are counts only, but they
+    /// Serve <c>/metrics</c> without credentials (otherwise it needs a viewer: a token or the machine key). Off by default: the figures are counts only, but they
     /// still tell a stranger how busy the service is. Turn on when Prometheus scrapes over a private network.
     /// </summary>
     public bool PublicMetrics { get; set; }
@@ -58,7 +56,7 @@ public sealed class DashboardOptions : IHubixOptions
 
 /// <summary>
 /// The operators' dashboard, the top of the feature tree: it only reads, and reads any feature's tables. The web UI at
-/// <c>/</c>, its JSON API under <c>/api</c> (admin key), the live feed at <c>/ws</c>, and <c>/metrics</c> for Prometheus.
+/// <c>/</c>, its JSON API under <c>/api</c> (viewer role), the live feed at <c>/ws</c>, and <c>/metrics</c> for Prometheus.
 /// </summary>
 public static class DashboardFeature
 {
@@ -87,24 +85,11 @@ public static class DashboardFeature
         return builder;
     }
 
-    /// <summary>Middleware the dashboard needs: CORS for the allow-list, WebSockets, and the key on /metrics.</summary>
+    /// <summary>Middleware the dashboard needs: CORS for the allow-list and WebSockets.</summary>
     public static WebApplication UseDashboard(this WebApplication app)
     {
         app.UseCors();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        app.Use(async (http, next) =>
-        {
-            if (http.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
-                && !http.RequestServices.GetRequiredService<IOptions<DashboardOptions>>().Value.PublicMetrics
-                && !AdminKey.IsAuthorized(http.Request, http.RequestServices))
-            {
-                await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-                    detail: "Send Authorization: Bearer <Hubix:AdminApiKey>, or set Hubix:Dashboard:PublicMetrics=true.").ExecuteAsync(http);
-                return;
-            }
-
-            await next(http);
-        });
         return app;
     }
 

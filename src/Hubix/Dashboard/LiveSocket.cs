@@ -1,11 +1,13 @@
 using System.Net.WebSockets;
+using Hubix.Operators;
 using Microsoft.Extensions.Options;
 
 namespace Hubix.Dashboard;
 
 /// <summary>
-/// <c>GET /ws</c>: the live feed over a WebSocket. Authorised by the admin key as a bearer header, or as the
-/// <c>access_token</c> query parameter (browsers cannot set headers on WebSockets). The server only sends;
+/// <c>GET /ws</c>: the live feed over a WebSocket. Authorised by the session cookie or a bearer header (a token or the
+/// machine key) through the server's authentication, or by a single-use <c>ticket</c> from <c>POST /api/ws-ticket</c>
+/// (browsers cannot set headers on WebSockets, and a long-lived key in a URL ends up in proxy logs). The server only sends;
 /// anything the client sends is read and ignored, so a close is noticed.
 /// </summary>
 internal static partial class LiveSocket
@@ -19,7 +21,7 @@ internal static partial class LiveSocket
             return;
         }
 
-        if (!AdminKey.IsAuthorized(http.Request, services, allowQueryToken: true))
+        if (!await IsAuthorizedAsync(http, services))
         {
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
@@ -89,6 +91,26 @@ internal static partial class LiveSocket
             await receiving;
             LogDisconnected(logger, subscription.Id, subscription.Dropped.IsCancellationRequested);
         }
+    }
+
+    /// <summary>
+    /// The main server authenticated the request already (cookie or bearer); the extra listener of
+    /// <see cref="DashboardOptions.WebSocketUrls"/> has no authentication middleware, so a bearer is checked here.
+    /// </summary>
+    private static async Task<bool> IsAuthorizedAsync(HttpContext http, IServiceProvider services)
+    {
+        if (http.User.Identity?.IsAuthenticated == true)
+        {
+            return true;
+        }
+
+        if (http.Request.Query.TryGetValue("ticket", out var ticket))
+        {
+            return services.GetRequiredService<WsTickets>().Redeem(ticket.ToString()) is not null;
+        }
+
+        return CredentialCheck.BearerOf(http.Request) is { } bearer
+            && await services.GetRequiredService<CredentialCheck>().FromBearerAsync(bearer, CredentialCheck.BearerScheme, http.RequestAborted) is not null;
     }
 
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);

@@ -40,6 +40,8 @@ public enum OutboxPriority
 /// <param name="Priority">Claimed before <see cref="OutboxPriority.Background"/> rows when someone waits for it.</param>
 /// <param name="GroupKey">Messages of one group go strictly in order of <paramref name="Position"/>.</param>
 /// <param name="ExpiresAt">Not sent after this (UTC); e.g. the end of the customer-service window.</param>
+/// <param name="PackId">The content pack the message announces or carries, if any.</param>
+/// <param name="PackVersion">The version of that pack sent, kept on the row as the record of which content went to whom.</param>
 public sealed record OutboxRequest(
     RecipientMessage Message,
     string IdempotencyKey,
@@ -47,7 +49,9 @@ public sealed record OutboxRequest(
     OutboxPriority Priority,
     string? GroupKey = null,
     int Position = 0,
-    DateTime? ExpiresAt = null);
+    DateTime? ExpiresAt = null,
+    long? PackId = null,
+    int? PackVersion = null);
 
 /// <summary>
 /// Puts messages into the outbox inside the caller's unit of work, so that "what we decided" and "what we
@@ -191,6 +195,8 @@ public sealed class Outbox(OutboxSignal signal, IServiceProvider? services = nul
                 CreatedAt = now,
                 NextAttemptAt = now,
                 ExpiresAt = r.ExpiresAt,
+                PackId = r.PackId,
+                PackVersion = r.PackVersion,
             };
             db.Add(row);
             added.Add(row);

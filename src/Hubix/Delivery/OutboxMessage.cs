@@ -76,6 +76,11 @@ public sealed class OutboxMessage
     public DateTime? ReadAt { get; set; }
     public DateTime? FailedAt { get; set; }
     public int? ErrorCode { get; set; }
+    /// <summary>The content pack this message announces or carries, and the pack version sent (what went to whom).</summary>
+    public long? PackId { get; set; }
+
+    public int? PackVersion { get; set; }
+
     public string? ErrorReason { get; set; }
 }
 

@@ -6,6 +6,7 @@ using Hubix.DailyPack;
 using Hubix.Dashboard;
 using Hubix.Data;
 using Hubix.Delivery;
+using Hubix.Operators;
 using Hubix.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -39,6 +40,7 @@ public static class HubixServer
 
         // The features, each from the bottom of the dependency tree up (docs/decisions/ADR-004-feature-tree.md).
         builder.AddData();
+        builder.AddOperators();
         builder.AddWhatsAppClient();
         builder.AddWebhooks();
         builder.AddDelivery();
@@ -57,10 +59,12 @@ public static class HubixServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDashboard();
+        app.UseOperators();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapOpenApi();
+        app.MapOperators();
         app.MapWebhooks();
         app.MapAdvisors();
         app.MapContent();

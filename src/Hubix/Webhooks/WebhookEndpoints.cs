@@ -1,5 +1,6 @@
 using System.Text;
 using Hubix.Data;
+using Hubix.Operators;
 using Hubix.WhatsApp.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -19,7 +20,7 @@ public static class WebhookEndpoints
         app.MapGet("/webhook", Verify).WithName("WebhookVerify").ExcludeFromDescription();
         app.MapPost("/webhook", ReceiveAsync).WithName("WebhookReceive").ExcludeFromDescription();
 
-        var api = app.MapGroup("/api").RequireAdminKey().WithTags("CRM log");
+        var api = app.MapGroup("/api").RequireViewer().WithTags("CRM log");
         api.MapGet("/interactions", ListInteractionsAsync).WithName("ListInteractions").WithPaging()
             .WithSummary("The CRM log newest first (by Meta's time, then id); filters phone, type, since. Keyset paging: pass nextCursor as cursor.");
         api.MapGet("/dead-letters", ListDeadLettersAsync).WithName("ListDeadLetters").WithPaging()

@@ -9,7 +9,7 @@ namespace Hubix.Tests.Architecture;
 public static partial class FeatureTree
 {
     public static readonly IReadOnlyList<string> Order =
-        ["Kernel", "Data", "Webhooks", "Delivery", "Advisors", "Content", "AccountHealth", "DailyPack", "Agent", "Dashboard", "Hosting", "Cli"];
+        ["Kernel", "Data", "Operators", "Webhooks", "Delivery", "Advisors", "Content", "AccountHealth", "DailyPack", "Agent", "Dashboard", "Hosting", "Cli"];
 
     /// <summary>The repository root (the folder holding Hubix.slnx), found from the test's output folder.</summary>
     public static string RepositoryRoot()

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Hubix.Kernel;
 using Hubix.Dashboard;
@@ -21,7 +22,10 @@ public class LiveFeedTests
         }
         else
         {
-            url += "?access_token=" + HubixTestHost.AdminKey;
+            // What a browser does: a single-use ticket, asked for with its credentials.
+            var ticket = await host.Admin.PostAsync("/api/ws-ticket", null, Ct);
+            ticket.EnsureSuccessStatusCode();
+            url += "?ticket=" + (await ticket.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("ticket").GetString();
         }
 
         await ws.ConnectAsync(new Uri(url), Ct);

@@ -17,7 +17,7 @@ public sealed class HubixTestHost : IAsyncDisposable
 {
     public const string AppSecret = "test-app-secret";
     public const string VerifyToken = "test-verify-token";
-    public const string AdminKey = "test-admin-key";
+    public const string AdminKey = "test-admin-key-0123456789abcdef-0123456789";
     public const string AccessToken = "test-access-token";
     public const string PhoneNumberId = "106540352242922";
 

@@ -26,7 +26,8 @@ public sealed class LiveListener : IAsyncDisposable
     public static async Task<LiveListener> ConnectAsync(HubixTestHost host)
     {
         var ws = new ClientWebSocket();
-        var url = host.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + "ws?access_token=" + HubixTestHost.AdminKey;
+        var url = host.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + "ws";
+        ws.Options.SetRequestHeader("Authorization", "Bearer " + HubixTestHost.AdminKey);
         var before = host.Services.GetRequiredService<LiveFeed>().ClientCount;
         await ws.ConnectAsync(new Uri(url), TestContext.Current.CancellationToken);
         var listener = new LiveListener(ws);

@@ -1,18 +1,19 @@
 // Hubix operators' dashboard. Plain ES module: fetch, WebSocket, SVG. Every piece of data is put on the
-// page with textContent (never innerHTML), and the admin key lives in sessionStorage only: it is sent as a
-// bearer header, and in the WebSocket URL only because browsers cannot set headers on a WebSocket.
-const KEY = 'hubix.adminKey';
+// page with textContent (never innerHTML). The session is an HttpOnly, SameSite=Strict cookie the page never sees;
+// the live feed opens with a single-use ticket (browsers cannot set headers on a WebSocket, and no key goes in a URL).
 const $ = (id) => document.getElementById(id);
-const state = { zone: 'UTC', today: null, socket: null, retry: 0, convCursor: null, convSeq: 0, timelineCursor: null, timers: {} };
+const state = { zone: 'UTC', today: null, socket: null, retry: 0, convCursor: null, convSeq: 0, timelineCursor: null, auditCursor: null, timers: {}, me: null };
+const RANK = { viewer: 0, operator: 1, admin: 2 };
 
-function key() { return sessionStorage.getItem(KEY); }
+function signedIn() { return state.me !== null; }
+function can(role) { return signedIn() && RANK[state.me.role] >= RANK[role]; }
 
 class Unauthorized extends Error {}
 
 async function api(path, options = {}) {
-  const headers = { Authorization: 'Bearer ' + key(), ...(options.body ? { 'Content-Type': 'application/json' } : {}) };
-  const res = await fetch(path, { ...options, headers });
-  if (res.status === 401) { throw new Unauthorized('The admin key was not accepted.'); }
+  const headers = options.body ? { 'Content-Type': 'application/json' } : {};
+  const res = await fetch(path, { ...options, headers, credentials: 'same-origin' });
+  if (res.status === 401) { throw new Unauthorized('Not signed in.'); }
   const type = res.headers.get('content-type') || '';
   const body = type.includes('json') ? await res.json() : await res.text();
   if (!res.ok) { const e = new Error((body && body.detail) || (body && body.title) || res.statusText); e.status = res.status; throw e; }
@@ -42,38 +43,47 @@ function debounce(name, fn, ms) {
 
 // ---------- sign in ----------
 function showSignIn(message) {
+  state.me = null;
   if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
   $('app').hidden = true;
   $('signin').hidden = false;
   $('signin-error').textContent = message || '';
-  $('signin-key').focus();
+  $('signin-name').focus();
 }
 
 $('signin-form').addEventListener('submit', async (e) => {
   e.preventDefault();
-  sessionStorage.setItem(KEY, $('signin-key').value.trim());
-  $('signin-key').value = '';
+  const body = JSON.stringify({ name: $('signin-name').value.trim(), password: $('signin-password').value });
+  $('signin-password').value = '';
+  const res = await fetch('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, credentials: 'same-origin' });
+  if (res.status === 429) { showSignIn('Too many failed attempts; wait a minute and try again.'); return; }
+  if (!res.ok) { showSignIn('Name or password not accepted.'); return; }
   await start();
 });
 
-$('signout').addEventListener('click', () => { sessionStorage.removeItem(KEY); showSignIn('Signed out.'); });
+$('signout').addEventListener('click', async () => {
+  await fetch('/api/session/signout', { method: 'POST', credentials: 'same-origin' }).catch(() => {});
+  showSignIn('Signed out.');
+});
 
 async function start() {
-  if (!key()) { showSignIn(); return; }
   try {
+    state.me = await api('/api/session');
     const status = await api('/api/dashboard/status');
     state.zone = status.timeZone;
     state.today = status.today;
   } catch (e) {
-    sessionStorage.removeItem(KEY);
-    showSignIn(e instanceof Unauthorized ? e.message : 'Could not reach the server: ' + e.message);
+    showSignIn(e instanceof Unauthorized ? '' : 'Could not reach the server: ' + e.message);
     return;
   }
   $('signin').hidden = true;
   $('app').hidden = false;
   $('today').textContent = state.today + ' (' + state.zone + ')';
+  $('whoami').textContent = state.me.name + ' · ' + state.me.role;
+  $('audit-card').hidden = !can('admin');
   connect();
-  await Promise.allSettled([loadToday(), loadChart(), loadFailures(), loadRun(), loadConversations(true), loadStatus(), loadHealth()]);
+  await Promise.allSettled([loadToday(), loadChart(), loadFailures(), loadRun(), loadConversations(true), loadStatus(), loadHealth(),
+    can('admin') ? loadAudit(true) : Promise.resolve()]);
 }
 
 // ---------- today's funnel ----------
@@ -225,6 +235,7 @@ function renderConversation(c) {
   node.querySelector('.handoff').hidden = !c.handoffOpen;
   const close = node.querySelector('.close-handoff');
   close.hidden = !c.handoffOpen;
+  if (!can('operator')) { close.remove(); }
   close.addEventListener('click', async () => {
     await api('/api/conversations/' + encodeURIComponent(c.phone) + '/handoff/close', { method: 'POST' });
     await loadConversations(true);
@@ -243,6 +254,8 @@ function renderConversation(c) {
     older.hidden = !before;
   });
   const form = node.querySelector('.reply');
+  // A viewer reads only: no reply control at all (the API would answer 403 anyway).
+  if (!can('operator')) { form.remove(); return node; }
   const text = form.querySelector('textarea');
   const button = form.querySelector('button');
   const reason = form.querySelector('.reason');
@@ -307,10 +320,44 @@ $('advisor-form').addEventListener('submit', (e) => {
 });
 $('timeline-more').addEventListener('click', () => loadTimeline(false));
 
+// ---------- audit trail (admins) ----------
+async function loadAudit(reset) {
+  if (reset) { state.auditCursor = null; }
+  const q = new URLSearchParams({ limit: '50' });
+  for (const f of ['actor', 'action', 'target']) {
+    const v = $('audit-' + f).value.trim();
+    if (v) { q.set(f, v); }
+  }
+  if (!reset && state.auditCursor) { q.set('cursor', state.auditCursor); }
+  const page = await api('/api/audit?' + q);
+  const body = $('audit').tBodies[0];
+  if (reset) { body.replaceChildren(); }
+  for (const a of page.items) {
+    const tr = el('tr');
+    tr.dataset.action = a.action;
+    tr.append(el('td', fmtTime(a.at)), el('td', a.actor, 'actor'), el('td', a.action), el('td', a.target), el('td', a.detail ?? ''));
+    body.appendChild(tr);
+  }
+  state.auditCursor = page.nextCursor;
+  $('audit-more').hidden = !page.nextCursor;
+}
+
+$('audit-form').addEventListener('submit', (e) => { e.preventDefault(); loadAudit(true).catch(() => {}); });
+$('audit-more').addEventListener('click', () => loadAudit(false).catch(() => {}));
+
 // ---------- live feed ----------
-function connect() {
+async function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(scheme + '://' + location.host + '/ws?access_token=' + encodeURIComponent(key()));
+  let ticket;
+  try {
+    ticket = (await api('/api/ws-ticket', { method: 'POST' })).ticket;
+  } catch (e) {
+    if (e instanceof Unauthorized) { showSignIn('Your session ended; sign in again.'); return; }
+    setTimeout(() => { if (signedIn()) { connect(); } }, 2000);
+    return;
+  }
+  if (!signedIn()) { return; }
+  const ws = new WebSocket(scheme + '://' + location.host + '/ws?ticket=' + encodeURIComponent(ticket));
   state.socket = ws;
   const pill = $('live-state');
   ws.onopen = () => {
@@ -322,7 +369,7 @@ function connect() {
     pill.textContent = 'reconnecting…';
     pill.className = 'pill warn';
     state.retry = Math.min(state.retry + 1, 6);
-    setTimeout(() => { if (key()) { connect(); } }, 500 * 2 ** state.retry);
+    setTimeout(() => { if (signedIn()) { connect(); } }, 500 * 2 ** state.retry);
   };
   ws.onmessage = (msg) => {
     let e;
@@ -352,6 +399,7 @@ function onEvent(e) {
   }
   if (e.type === 'daily_run') { debounce('run', () => loadRun().catch(() => {}), 500); }
   if (e.type === 'account_health' || e.type === 'daily_run') { debounce('health', () => loadHealth().catch(() => {}), 500); }
+  if (can('admin') && (e.type === 'operator_reply' || e.type === 'handoff')) { debounce('audit', () => loadAudit(true).catch(() => {}), 500); }
 }
 
 function summarize(e) {
@@ -361,11 +409,11 @@ function summarize(e) {
     case 'message': return d.text ?? '[' + d.kind + ']';
     case 'status':
     case 'failure': return d.status + (d.errorCode ? ' ' + d.errorCode + ' ' + (d.error ?? '') : '');
-    case 'operator_reply': return 'operator: ' + (d.text ?? '');
+    case 'operator_reply': return (d.by ?? 'operator') + ': ' + (d.text ?? '');
     case 'handoff': return d.open ? 'handoff opened' : 'handoff closed';
     default: return JSON.stringify(d).slice(0, 200);
   }
 }
 
-setInterval(() => { if (key() && !$('app').hidden) { loadStatus().catch(() => {}); } }, 10000);
+setInterval(() => { if (signedIn() && !$('app').hidden) { loadStatus().catch(() => {}); } }, 10000);
 start();
