@@ -183,7 +183,8 @@ public static class AdvisorEndpoints
 
         if (status is { } s)
         {
-            if (consent.Change(work, a, s, "operator", (reason ?? "PATCH /api/advisors") + " (by " + user.ActorName() + ")", now))
+            // Who did it is in the audit trail; the ledger keeps the evidence.
+            if (consent.Change(work, a, s, "operator", reason ?? "PATCH /api/advisors", now))
             {
                 user.Audit(AuditActions.AdvisorConsent, a.Phone, "status " + StatusName(s) + (reason is null ? "" : ": " + reason)).Add(work.Db, now);
             }

@@ -26,15 +26,17 @@ public class MetaCommandTests
         "--Logging:LogLevel:Default=Warning",
     ];
 
-    private static Task<HttpResponseMessage> ControlAsync(SandboxPair pair, string path, object body, bool header = true)
+    private static async Task<HttpResponseMessage> ControlAsync(SandboxPair pair, string path, object body, bool header = true)
     {
+        // The pair's client sends the control header by default; a plain client shows what a request without it gets.
+        using var plain = new HttpClient { BaseAddress = pair.SandboxClient.BaseAddress };
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         if (header)
         {
             request.Headers.Add("X-Sandbox-Control", "1");
         }
 
-        return pair.SandboxClient.SendAsync(request, Ct);
+        return await plain.SendAsync(request, Ct);
     }
 
     [Fact]
