@@ -63,6 +63,7 @@ public class ReplicaTests
             ["Hubix:WhatsApp:AccessToken"] = HubixTestHost.AccessToken,
             ["Hubix:WhatsApp:PhoneNumberId"] = HubixTestHost.PhoneNumberId,
             ["Hubix:WhatsApp:BusinessAccountId"] = SandboxPair.WabaId,
+            ["Hubix:WhatsApp:GraphBaseUrl"] = $"http://127.0.0.1:{sandboxPort}", // loopback: the sandbox may use these secrets
             ["Hubix:Sandbox:WebhookUrl"] = $"http://127.0.0.1:{portB}/webhook", // B survives the kill below
             ["Hubix:Sandbox:MessagesPerSecond"] = Rate.ToString(CultureInfo.InvariantCulture),
             ["Hubix:Sandbox:StatusDelay"] = "00:00:00.050",
