@@ -71,6 +71,7 @@ public class ReplicaTests
         }).Build(), $"http://127.0.0.1:{sandboxPort}");
         await sandbox.StartAsync(Ct);
         using var control = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{sandboxPort}") };
+        control.DefaultRequestHeaders.Add(SandboxSafety.ControlHeader, "1");
 
         string[] common =
         [
