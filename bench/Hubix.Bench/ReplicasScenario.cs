@@ -96,6 +96,8 @@ public sealed class ReplicasScenario(Options options)
         using var stopSocket = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var recorder = new LiveRecorder(new Uri($"ws://127.0.0.1:{stack.Replicas[Watched].Port}/ws"), BenchSecrets.AdminKey);
         var socketTask = recorder.RunAsync(stopSocket.Token);
+        // Subscribed once the first frame (the metrics snapshot every new client gets) arrived: events before that are not owed to it.
+        await recorder.Subscribed.WaitAsync(TimeSpan.FromSeconds(60), ct);
 
         var kills = new List<Kill>();
         using var stopKilling = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -479,6 +481,10 @@ public sealed class RoundRobinProxy(IReadOnlyList<Uri> targets) : IAsyncDisposab
 public sealed class LiveRecorder(Uri url, string bearer)
 {
     private readonly ConcurrentDictionary<string, long> _seen = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the first frame: from then on the server has this client on its feed.</summary>
+    public Task Subscribed => _subscribed.Task;
 
     public long Messages { get; private set; }
     public string Problem { get; private set; } = "";
@@ -513,6 +519,7 @@ public sealed class LiveRecorder(Uri url, string bearer)
                 }
 
                 Messages++;
+                _subscribed.TrySetResult();
                 Record(message.ToArray());
                 message.SetLength(0);
             }
