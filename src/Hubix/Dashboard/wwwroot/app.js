@@ -135,6 +135,7 @@ async function route() {
   $('nav-toggle').setAttribute('aria-expanded', 'false');
   const root = $('view');
   root.dataset.view = r.name;
+  root.className = 'view'; // a view's layout classes (grid, wide-view) are its own
   if (!ctx.can(view.role)) {
     root.replaceChildren(el('h2', 'Not available'), el('p', 'This page is for the ' + view.role + ' role; you are signed in as ' + state.me.role + '.', 'error', { role: 'alert' }));
     return;

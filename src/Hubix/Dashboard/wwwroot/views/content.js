@@ -156,7 +156,10 @@ async function editor(ctx, root, date, category) {
         c.value = it.caption;
         c.disabled = !canEdit;
         c.addEventListener('input', () => { it.caption = c.value; });
-        li.append(h('div', { class: 'toolbar' }, el('span', it.fileName || 'no file yet', 'muted file-name'), canEdit ? f : null), c);
+        // A thumbnail: the stored file (same origin) or the chosen one (a blob: URL the page made itself; CSP img-src allows blob:).
+        const src = it.file && it.kind === 'image' ? (it.objectUrl ||= URL.createObjectURL(it.file)) : it.kind === 'image' ? it.mediaUrl : null;
+        li.append(h('div', { class: 'toolbar' }, src ? el('img', '', 'thumb', { src, alt: '' }) : null,
+          el('span', it.fileName || (it.mediaUrl ? 'stored ' + it.kind : 'no file yet'), 'muted file-name'), canEdit ? f : null), c);
       }
       return li;
     }));

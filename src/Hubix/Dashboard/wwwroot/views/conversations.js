@@ -64,13 +64,14 @@ export async function render(ctx, root, params) {
     clearInterval(s.timer);
     for (const a of list.querySelectorAll('.inbox-item')) { a.toggleAttribute('aria-current', a.dataset.phone === s.phone); }
     if (!s.phone) {
+      view = null;
       thread.replaceChildren(el('p', 'Choose a conversation.', 'muted'));
       side.replaceChildren();
       return;
     }
     const seq = ++s.threadSeq;
     const phone = s.phone;
-    if (!thread.dataset.phone || thread.dataset.phone !== phone) { thread.replaceChildren(el('p', 'Loading…', 'muted loading')); }
+    if (!view || view.phone !== phone) { view = null; thread.replaceChildren(el('p', 'Loading…', 'muted loading')); }
     let page;
     try {
       page = await ctx.api('/api/webhook/conversations?' + new URLSearchParams({ phone, messages: '50' }));
@@ -82,75 +83,95 @@ export async function render(ctx, root, params) {
     const c = page.items[0];
     thread.dataset.phone = phone;
     if (!c) {
+      view = null;
       thread.replaceChildren(el('h2', phone), el('p', 'No messages with this advisor yet.', 'muted'));
     } else {
       drawThread(c);
     }
-    loadSide(phone);
+    // The advisor's details change rarely: read them when another conversation opens, or after a handoff or consent change.
+    if (side.dataset.phone !== phone || s.sideStale) { side.dataset.phone = phone; s.sideStale = false; loadSide(phone); }
   }
 
+  // The thread is built once per conversation and then updated in place (messages, header, window, hand-back), so a
+  // live update never takes the reply box, its draft or its focus away from the operator.
+  let view = null;
   function drawThread(c) {
-    const header = h('header', { class: 'thread-head' }, el('h2', c.name || c.phone), el('span', c.phone, 'muted'),
-      c.handoffOpen ? el('span', 'handed off to a person', 'pill warn handoff') : el('span', 'the assistant answers', 'pill'));
-    const windowLine = el('p', '', 'window', { id: 'window-left' });
-    const tick = () => {
+    if (!view || view.phone !== c.phone) { view = buildThread(c.phone); }
+    view.c = c;
+    view.title.textContent = c.name || c.phone;
+    view.mode.textContent = c.handoffOpen ? 'handed off to a person' : 'the assistant answers';
+    view.mode.className = 'pill ' + (c.handoffOpen ? 'warn handoff' : '');
+    view.tick();
+    clearInterval(s.timer);
+    s.timer = setInterval(view.tick, 30000);
+    view.messages.replaceChildren(...c.messages.map(messageItem));
+    view.before = c.olderMessagesCursor;
+    view.older.hidden = !view.before;
+    if (view.handBack) { view.handBack.hidden = !c.handoffOpen; view.handBack.disabled = false; }
+    if (view.text) {
+      view.text.disabled = !c.windowOpen;
+      view.send.disabled = !c.windowOpen;
+    }
+    view.messages.scrollTop = view.messages.scrollHeight;
+  }
+
+  function buildThread(phone) {
+    const v = { phone, c: null, before: null };
+    v.title = el('h2', phone);
+    v.mode = el('span', '', 'pill');
+    v.window = el('p', '', 'window', { id: 'window-left' });
+    v.messages = el('ol', '', 'messages');
+    v.tick = () => {
+      const c = v.c;
       const left = c.windowOpenUntil ? Date.parse(c.windowOpenUntil) - ctx.now() : -1;
-      windowLine.textContent = left > 0 ? 'Reply window: ' + duration(left) + ' left (until ' + ctx.fmtTime(c.windowOpenUntil) + ')'
+      v.window.textContent = left > 0 ? 'Reply window: ' + duration(left) + ' left (until ' + ctx.fmtTime(c.windowOpenUntil) + ')'
         : c.windowOpenUntil ? 'Window closed at ' + ctx.fmtTime(c.windowOpenUntil) + ': WhatsApp allows only templates until they write again.'
           : 'They have not written yet: WhatsApp allows only templates.';
-      windowLine.className = 'window ' + (left > 0 ? (left < 3600e3 ? 'warn' : 'ok') : 'bad');
+      v.window.className = 'window ' + (left > 0 ? (left < 3600e3 ? 'warn' : 'ok') : 'bad');
     };
-    tick();
-    s.timer = setInterval(tick, 30000);
-    const messages = el('ol', '', 'messages');
-    for (const m of c.messages) { messages.append(messageItem(m)); }
-    let before = c.olderMessagesCursor;
-    const older = button('Older messages', async () => {
-      const page = await ctx.api('/api/webhook/conversations/' + encodeURIComponent(c.phone) + '/messages?' + new URLSearchParams({ before, limit: '30' }));
-      messages.prepend(...page.items.map(messageItem));
-      before = page.olderCursor;
-      older.hidden = !before;
-    }, 'link older', { hidden: !before });
-    const parts = [header, windowLine, older, messages];
+    v.older = button('Older messages', async () => {
+      const page = await ctx.api('/api/webhook/conversations/' + encodeURIComponent(phone) + '/messages?' + new URLSearchParams({ before: v.before, limit: '30' }));
+      v.messages.prepend(...page.items.map(messageItem));
+      v.before = page.olderCursor;
+      v.older.hidden = !v.before;
+    }, 'link older', { hidden: true });
+    const parts = [h('header', { class: 'thread-head' }, v.title, el('span', phone, 'muted'), v.mode), v.window, v.older, v.messages];
     if (ctx.can('operator')) {
-      if (c.handoffOpen) {
-        parts.push(button('Hand back to the assistant', async (e) => {
-          e.target.disabled = true;
-          try { await ctx.api('/api/conversations/' + encodeURIComponent(c.phone) + '/handoff/close', { method: 'POST' }); await loadThread(); loadList(true); } catch (err) { e.target.disabled = false; status.textContent = err.message; }
-        }, 'secondary close-handoff'));
-      }
-      const text = el('textarea', '', '', { rows: '3', maxlength: '4096', placeholder: 'Reply as ' + ctx.me.name, 'aria-label': 'Reply', id: 'reply-text' });
-      const send = el('button', 'Send', '', { type: 'submit' });
-      var status = el('span', '', 'muted reason', { role: 'status' });
-      if (!c.windowOpen) { text.disabled = true; send.disabled = true; }
-      const form = h('form', { class: 'reply', id: 'reply-form' }, text, send, status);
+      const status = el('span', '', 'muted reason', { role: 'status' });
+      v.handBack = button('Hand back to the assistant', async () => {
+        v.handBack.disabled = true;
+        try {
+          await ctx.api('/api/conversations/' + encodeURIComponent(phone) + '/handoff/close', { method: 'POST' });
+          await loadThread();
+          loadList(true);
+        } catch (err) { v.handBack.disabled = false; status.textContent = err.message; }
+      }, 'secondary close-handoff', { hidden: true });
+      v.text = el('textarea', '', '', { rows: '3', maxlength: '4096', placeholder: 'Reply as ' + ctx.me.name, 'aria-label': 'Reply', id: 'reply-text' });
+      v.send = el('button', 'Send', '', { type: 'submit' });
+      const form = h('form', { class: 'reply', id: 'reply-form' }, v.text, v.send, status);
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
-        if (!text.value.trim()) { return; }
-        send.disabled = true;
+        if (!v.text.value.trim()) { return; }
+        v.send.disabled = true;
         try {
-          const r = await ctx.api('/api/conversations/' + encodeURIComponent(c.phone) + '/reply', {
-            method: 'POST', body: JSON.stringify({ text: text.value, idempotencyKey: crypto.randomUUID() }),
+          const r = await ctx.api('/api/conversations/' + encodeURIComponent(phone) + '/reply', {
+            method: 'POST', body: JSON.stringify({ text: v.text.value, idempotencyKey: crypto.randomUUID() }),
           });
           status.textContent = 'Queued (outbox #' + r.outboxId + ').';
-          text.value = '';
+          v.text.value = '';
           reloadThread();
         } catch (err) {
           status.textContent = 'Not sent: ' + err.message;
         } finally {
-          send.disabled = !c.windowOpen;
+          v.send.disabled = !(v.c && v.c.windowOpen);
         }
       });
       // Ctrl/Cmd+Enter sends, as in the chat apps operators know.
-      text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { form.requestSubmit(); } });
-      parts.push(form);
+      v.text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { form.requestSubmit(); } });
+      parts.push(v.handBack, form);
     }
-    const keep = thread.querySelector('#reply-text');
-    const draft = keep && thread.dataset.phone === c.phone ? keep.value : '';
     thread.replaceChildren(...parts);
-    const box = thread.querySelector('#reply-text');
-    if (box && draft) { box.value = draft; }
-    messages.scrollTop = messages.scrollHeight;
+    return v;
   }
 
   function messageItem(m) {
@@ -185,7 +206,7 @@ export async function render(ctx, root, params) {
       if (e.type === 'reconnected') { reloadList(); reloadThread(); return; }
       if (!LIVE_TYPES.has(e.type)) { return; }
       if (e.type !== 'status' && e.type !== 'delivery') { reloadList(); }
-      if (s.phone && e.phone === s.phone) { reloadThread(); }
+      if (s.phone && e.phone === s.phone) { if (e.type === 'handoff' || e.type === 'consent') { s.sideStale = true; } reloadThread(); }
     },
     dispose() { clearInterval(s.timer); },
   };

@@ -13,7 +13,7 @@ export async function render(ctx, root) {
     h('section', { class: 'card' }, el('h2', "Today's run (" + day + ')'), run),
     h('section', { class: 'card' }, el('h2', 'Templates'), funnel),
     h('section', { class: 'card wide' }, el('h2', 'Failed, by code'), failures),
-    h('section', { class: 'card wide' }, el('h2', 'Packs after taps'), packs));
+    h('section', { class: 'card wide' }, el('h2', 'Packs after taps (newest first)'), packs));
 
   const loadRun = () => load(run, () => ctx.api('/api/dashboard/daily-run'), (r) => [
     el('p', r.state + ' · planned ' + r.planned + ' · enqueued ' + r.enqueued + (r.finishedAt ? ' · finished ' + ctx.fmtTime(r.finishedAt) : ''), '', { id: 'run-state' }),
@@ -29,7 +29,7 @@ export async function render(ctx, root) {
       .flatMap(([k, v]) => [el('dt', k), el('dd', v, '', { 'data-count': k.toLowerCase().replace(/ /g, '-') })]));
   });
 
-  const loadPacks = () => load(packs, () => ctx.api('/api/unlocks?limit=200&date=' + day), (rows) => rows.length === 0 ? el('p', 'No taps yet today.', 'muted')
+  const loadPacks = () => load(packs, () => ctx.api('/api/unlocks?limit=100'), (rows) => rows.length === 0 ? el('p', 'No taps yet.', 'muted')
     : table(['Advisor', 'Tapped', 'Scope', 'Items', 'State', 'Why', ''], rows.map((u) => row([
       h('a', { href: '#/advisors/' + u.phone }, u.phone), ctx.fmtShort(u.tappedAt), u.scope, u.itemCount - u.skippedItems + '/' + u.itemCount,
       el('span', u.state, 'pill ' + (u.state === 'delivered' ? 'ok' : u.state === 'delivering' ? '' : 'bad')), u.failureReason ?? '',
