@@ -125,6 +125,10 @@ public class DashboardBrowserTests
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#inbox-list")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#nav")).ToBeHiddenAsync();
+        // On a phone the inbox is the list or the thread: opening a conversation shows the thread alone.
+        await page.Locator($"#inbox-list a[data-phone='{writer}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#reply-text")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#inbox-list")).ToBeHiddenAsync();
         await ScreenshotAsync(page, "conversations-phone");
         Assert.Empty(errors);
     }

@@ -13,7 +13,8 @@ export async function render(ctx, root, params) {
   const more = button('Older conversations', () => loadList(false), 'link', { hidden: true, id: 'inbox-more' });
   const thread = el('section', '', 'thread', { id: 'thread', 'aria-label': 'Conversation' });
   const side = el('aside', '', 'advisor-side', { id: 'advisor-side', 'aria-label': 'Advisor' });
-  root.append(h('div', { class: 'inbox' }, h('section', { class: 'inbox-left', 'aria-label': 'Conversations' }, el('h2', 'Conversations'), tabs, list, more), thread, side));
+  const inbox = h('div', { class: 'inbox' }, h('section', { class: 'inbox-left', 'aria-label': 'Conversations' }, el('h2', 'Conversations'), tabs, list, more), thread, side);
+  root.append(inbox);
   root.classList.add('wide-view');
 
   for (const [key, label] of FILTERS) {
@@ -62,6 +63,7 @@ export async function render(ctx, root, params) {
   // ---------- the thread ----------
   async function loadThread() {
     clearInterval(s.timer);
+    inbox.classList.toggle('has-thread', !!s.phone);
     for (const a of list.querySelectorAll('.inbox-item')) { a.toggleAttribute('aria-current', a.dataset.phone === s.phone); }
     if (!s.phone) {
       view = null;
@@ -135,7 +137,7 @@ export async function render(ctx, root, params) {
       v.before = page.olderCursor;
       v.older.hidden = !v.before;
     }, 'link older', { hidden: true });
-    const parts = [h('header', { class: 'thread-head' }, v.title, el('span', phone, 'muted'), v.mode), v.window, v.older, v.messages];
+    const parts = [h('header', { class: 'thread-head' }, h('a', { href: '#/conversations', class: 'back-to-list' }, '← All'), v.title, el('span', phone, 'muted'), v.mode), v.window, v.older, v.messages];
     if (ctx.can('operator')) {
       const status = el('span', '', 'muted reason', { role: 'status' });
       v.handBack = button('Hand back to the assistant', async () => {
