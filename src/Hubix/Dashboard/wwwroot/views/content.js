@@ -106,7 +106,8 @@ async function editor(ctx, root, date, category) {
   }, 250));
 
   function addItem(item, file) {
-    const it = { key: s.nextKey++, kind: item.kind, text: item.text || '', caption: item.caption || '', file: file || null, fileName: item.fileName || (file && file.name) || null, mediaUrl: item.mediaUrl || null };
+    // lang: an item's language variant (issue 18), carried through a save unchanged when the server sends one.
+    const it = { key: s.nextKey++, kind: item.kind, lang: item.lang || null, text: item.text || '', caption: item.caption || '', file: file || null, fileName: item.fileName || (file && file.name) || null, mediaUrl: item.mediaUrl || null };
     s.items.push(it);
     drawItems();
     return it;
@@ -130,7 +131,7 @@ async function editor(ctx, root, date, category) {
   function drawItems() {
     list.replaceChildren(...s.items.map((it, i) => {
       const li = h('li', { class: 'item ' + it.kind, 'data-kind': it.kind, 'data-index': i });
-      const head = h('div', { class: 'item-head' }, el('strong', (i + 1) + '. ' + KINDS[it.kind]));
+      const head = h('div', { class: 'item-head' }, el('strong', (i + 1) + '. ' + KINDS[it.kind] + (it.lang ? ' · ' + it.lang : '')));
       if (canEdit) {
         head.append(button('↑', () => move(i, -1), 'link', { 'aria-label': 'Move item ' + (i + 1) + ' up', disabled: i === 0 }),
           button('↓', () => move(i, 1), 'link', { 'aria-label': 'Move item ' + (i + 1) + ' down', disabled: i === s.items.length - 1 }),
@@ -177,7 +178,7 @@ async function editor(ctx, root, date, category) {
       const pv = await ctx.api('/api/packs/' + s.pack.id + '/preview');
       for (const it of s.pack.items) {
         const media = pv.items.find((x) => x.position === it.position);
-        addItem({ kind: it.kind, text: it.text, caption: it.caption, fileName: it.fileName, mediaUrl: media && media.mediaUrl });
+        addItem({ kind: it.kind, text: it.text, caption: it.caption, fileName: it.fileName, mediaUrl: media && media.mediaUrl, lang: it.lang });
       }
     }
     drawItems();
@@ -196,17 +197,18 @@ async function editor(ctx, root, date, category) {
     const data = new FormData();
     const doc = { date, category, description: desc.value.trim(), items: [] };
     for (const [i, it] of s.items.entries()) {
-      if (it.kind === 'post' || it.kind === 'update') { doc.items.push({ kind: it.kind, text: it.text }); continue; }
+      const lang = it.lang ? { lang: it.lang } : {};
+      if (it.kind === 'post' || it.kind === 'update') { doc.items.push({ kind: it.kind, text: it.text, ...lang }); continue; }
       let file = it.file;
       if (!file && it.mediaUrl && it.mediaUrl.startsWith('/media/')) {
         const blob = await (await fetch(it.mediaUrl, { credentials: 'same-origin' })).blob();
         file = new File([blob], it.fileName || ('item' + (i + 1)), { type: blob.type });
       }
-      if (!file && it.mediaUrl) { doc.items.push({ kind: it.kind, url: it.mediaUrl, caption: it.caption || null, filename: it.fileName }); continue; }
+      if (!file && it.mediaUrl) { doc.items.push({ kind: it.kind, url: it.mediaUrl, caption: it.caption || null, filename: it.fileName, ...lang }); continue; }
       if (!file) { problems.append(el('li', 'Item ' + (i + 1) + ': choose a file.')); continue; }
       const name = (i + 1) + '-' + file.name.replace(/[^A-Za-z0-9._-]/g, '_');
       data.append('files', file, name);
-      doc.items.push({ kind: it.kind, file: name, caption: it.caption || null, filename: it.kind === 'document' ? (it.fileName || file.name) : null });
+      doc.items.push({ kind: it.kind, file: name, caption: it.caption || null, filename: it.kind === 'document' ? (it.fileName || file.name) : null, ...lang });
     }
     if (problems.children.length) { return; }
     data.append('pack', JSON.stringify(doc));
