@@ -5,97 +5,80 @@ using Hubix.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
+using static Hubix.Browser.Tests.BrowserKit;
 
 namespace Hubix.Browser.Tests;
 
 /// <summary>
-/// The dashboard in a real browser: Debian's chromium driven by Playwright (never a downloaded browser).
-/// Skipped when chromium is not installed; ./test.sh installs it.
+/// The operators' web app in a real browser: Debian's chromium driven by Playwright (never a downloaded browser), on
+/// fourteen seeded days (<see cref="DemoData"/>). Skipped when chromium is not installed; ./test.sh installs it.
 /// </summary>
 public class DashboardBrowserTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string? Chromium()
-    {
-        var path = Environment.GetEnvironmentVariable("HUBIX_TEST_CHROMIUM");
-        if (string.IsNullOrEmpty(path))
-        {
-            path = "/usr/bin/chromium";
-        }
-
-        return File.Exists(path) ? path : null;
-    }
-
     [Fact]
-    public async Task Operator_signs_in_sees_a_tap_arrive_live_and_replies_inside_the_window()
+    public async Task Operator_signs_in_sees_a_tap_arrive_live_and_replies_from_the_inbox_opened_by_deep_link()
     {
-        var chromium = Chromium();
-        if (chromium is null)
-        {
-            Assert.Skip("chromium is not installed (apt-get install chromium); set HUBIX_TEST_CHROMIUM to use another path.");
-        }
-
+        var chromium = RequireChromium();
         await using var database = await TestDatabase.CreateAsync("Sqlite");
         var time = new FakeTimeProvider(DemoData.Now);
         await using var host = await HubixTestHost.StartAsync(database, time: time);
         await DemoData.SeedAsync(host.Db, Ct);
         await Hubix.Dashboard.MetricFolder.FoldAllAsync(host.Db, Ct); // the seeded rows, counted (the folder's clock is fake)
+        await host.Services.GetRequiredService<UserService>().AddAsync("priya", Roles.Operator, Password, "test", Ct);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
-        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 }, TimezoneId = "Asia/Kolkata", Locale = "en-GB" });
-        var page = await context.NewPageAsync();
+        await using var browser = await LaunchAsync(playwright, chromium);
         var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
+        var page = await PageAsync(browser, errors);
 
         // Sign in with name and password: the session is an HttpOnly cookie the page's script cannot read.
-        await host.Services.GetRequiredService<UserService>().AddAsync("priya", Roles.Operator, Password, "test", Ct);
         await page.GotoAsync(host.BaseAddress.ToString());
         await SignInAsync(page, "priya", "wrong-password-123");
         await Assertions.Expect(page.Locator("#signin-error")).ToContainTextAsync("not accepted");
-        await SignInAsync(page, "priya", Password);
+        await SignInAsync(page, "priya");
         await Assertions.Expect(page.Locator("#app")).ToBeVisibleAsync();
         Assert.DoesNotContain(Password, page.Url, StringComparison.Ordinal);
         Assert.DoesNotContain(OperatorsFeature.CookieName, await page.EvaluateAsync<string>("() => document.cookie"), StringComparison.Ordinal);
         Assert.Equal(0, await page.EvaluateAsync<int>("() => sessionStorage.length"));
 
-        // The funnel shows today's seeded figures, and the live feed is connected.
+        // Overview (the default view): today's seeded funnel, failures, the live feed connected; operators see no admin pages.
+        await Assertions.Expect(page.Locator("#nav a[aria-current=page]")).ToHaveTextAsync("Overview");
         await Assertions.Expect(page.Locator("#funnel-sent")).Not.ToHaveTextAsync("0");
         await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
-        var tapsBefore = int.Parse(await page.Locator("#funnel-tapped").TextContentAsync() ?? "0", CultureInfo.InvariantCulture);
         await Assertions.Expect(page.Locator("#failures tbody tr").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#nav a[data-view=users]")).ToBeHiddenAsync();
+        var tapsBefore = int.Parse(await page.Locator("#funnel-tapped").TextContentAsync() ?? "0", CultureInfo.InvariantCulture);
 
-        // A tap arrives: advisor 3 taps today's template (a signed quick-reply webhook, as Meta sends it).
+        // A tap arrives: advisor 3 taps today's template (a signed quick-reply webhook, as Meta sends it); the view updates in place.
         var tapper = DemoData.Phone(3);
-        var tapAt = DemoData.Now.AddMinutes(-2);
-        var tap = await host.PostWebhookAsync(Webhook(tapper, "wamid.browser.tap", tapAt,
+        var tap = await host.PostWebhookAsync(Webhook(tapper, "wamid.browser.tap", DemoData.Now.AddMinutes(-2),
             "\"type\":\"button\",\"button\":{\"payload\":\"unlock\",\"text\":\"Get today's content\"},\"context\":{\"from\":\"15550783881\",\"id\":\"" + DemoData.TemplateWamid(0, 3) + "\"}"));
         Assert.True(tap.IsSuccessStatusCode);
-        await Assertions.Expect(page.Locator("#events li[data-type=tap]").First).ToContainTextAsync(tapper, new() { Timeout = 15_000 });
-        await Assertions.Expect(page.Locator("#funnel-tapped")).ToHaveTextAsync((tapsBefore + 1).ToString(CultureInfo.InvariantCulture), new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#events li[data-type=tap]").First).ToContainTextAsync(tapper);
+        await Assertions.Expect(page.Locator("#funnel-tapped")).ToHaveTextAsync((tapsBefore + 1).ToString(CultureInfo.InvariantCulture));
+        await ScreenshotAsync(page, "overview");
 
-        // An inbound text opens the window; the operator replies from the conversation and it is queued.
+        // The operator opens a conversation by its link before the advisor writes; the message arrives in the open thread.
         var writer = DemoData.Phone(8);
+        await page.GotoAsync(new Uri(host.BaseAddress, "/#/conversations/" + writer).ToString());
+        await Assertions.Expect(page.Locator("#thread")).ToHaveAttributeAsync("data-phone", writer);
+        await Assertions.Expect(page.Locator("#nav a[aria-current=page]")).ToHaveTextAsync("Conversations");
         var text = await host.PostWebhookAsync(Webhook(writer, "wamid.browser.text", DemoData.Now.AddMinutes(-1),
             "\"type\":\"text\",\"text\":{\"body\":\"Can someone call me about <b>today's</b> note?\"}"));
         Assert.True(text.IsSuccessStatusCode);
-        var conversation = page.Locator($".conversation[data-phone='{writer}']");
-        await Assertions.Expect(conversation).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var thread = page.Locator("#thread");
         // User text is text: the markup arrives as characters, not as an element.
-        await Assertions.Expect(conversation.Locator(".messages li").Filter(new() { HasText = "<b>today's</b>" })).ToHaveCountAsync(1);
-        Assert.Equal(0, await conversation.Locator(".messages b").CountAsync());
-        await conversation.Locator("textarea").FillAsync("Hi, this is Priya from the desk. Calling you in 5 minutes.");
-        await conversation.Locator("button[type=submit]").ClickAsync();
-        // The reply shows in the conversation (the assistant may have answered too: same fake clock, any order).
-        await Assertions.Expect(page.Locator($".conversation[data-phone='{writer}'] .messages li.out").Filter(new() { HasText = "Calling you in 5 minutes" }))
-            .ToHaveCountAsync(1, new() { Timeout = 15_000 });
-
+        await Assertions.Expect(thread.Locator(".messages li.in").Filter(new() { HasText = "<b>today's</b>" })).ToHaveCountAsync(1);
+        Assert.Equal(0, await thread.Locator(".messages b").CountAsync());
+        // The list beside it has the conversation; the window counts down from the server's clock (24 h less a minute).
+        await Assertions.Expect(page.Locator($"#inbox-list a[data-phone='{writer}']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#window-left")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("23h 5[0-9]m left"));
+        await Assertions.Expect(page.Locator("#advisor-side")).ToContainTextAsync(DemoData.Name(8));
+        await page.Locator("#reply-text").FillAsync("Hi, this is Priya from the desk. Calling you in 5 minutes.");
+        await page.Locator("#reply-form button[type=submit]").ClickAsync();
+        await Assertions.Expect(thread.Locator(".messages li.out").Filter(new() { HasText = "Calling you in 5 minutes" })).ToHaveCountAsync(1);
         await using (var ctx = host.Db.CreateDbContext())
         {
             var reply = await ctx.Set<OutboxMessage>().SingleAsync(o => o.Purpose == "operator", Ct);
@@ -103,16 +86,24 @@ public class DashboardBrowserTests
             Assert.Equal(DemoData.Now.UtcDateTime.AddMinutes(-1).AddHours(24), reply.ExpiresAt);
         }
 
-        // The handoff filter shows the conversation a person is handling.
-        await page.Locator("#conv-handoff").CheckAsync();
-        var handoff = page.Locator(".conversation").First;
-        await Assertions.Expect(handoff.Locator(".handoff")).ToBeVisibleAsync();
+        // "Handed off" lists the conversation a person is handling (seeded: advisor 5), with "hand back" for operators.
+        await page.Locator("button[data-filter=handoff]").ClickAsync();
+        await page.Locator($"#inbox-list a[data-phone='{DemoData.Phone(5)}']").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/conversations/" + DemoData.Phone(5) + "$"));
+        await Assertions.Expect(thread.Locator(".close-handoff")).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "conversations");
 
-        await page.Locator("#conv-handoff").UncheckAsync();
-        await page.Locator("#advisor-phone").FillAsync(tapper);
-        await page.Locator("#advisor-form button").ClickAsync();
-        // The tap is on the advisor's timeline (beside whatever Hubix answered to it).
-        await Assertions.Expect(page.Locator("#timeline tbody tr").Filter(new() { HasText = "tap" }).First).ToBeVisibleAsync();
+        // The tapper's advisor page, by its link: the tap is on the timeline.
+        await page.GotoAsync(new Uri(host.BaseAddress, "/#/advisors/" + tapper).ToString());
+        await Assertions.Expect(page.Locator("#advisor-detail h2")).ToHaveTextAsync(DemoData.Name(3));
+        await Assertions.Expect(page.Locator("#timeline tbody tr[data-kind=tap]").First).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator("#advisor-edit").CountAsync()); // editing is for admins
+
+        // Deliveries: today's templates by state, failures by code with what to do, packs after taps with resend.
+        await page.Locator("#nav a[data-view=deliveries]").ClickAsync();
+        await Assertions.Expect(page.Locator("#delivery-funnel dd[data-count=sent]")).Not.ToHaveTextAsync("0");
+        await Assertions.Expect(page.Locator("#failures tbody tr").First).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "deliveries");
 
         // Meta pauses the daily template: the banner says so at once (the account_health live event), as text.
         await Assertions.Expect(page.Locator("#health-banner")).ToBeHiddenAsync();
@@ -121,45 +112,31 @@ public class DashboardBrowserTests
              "value":{"event":"PAUSED","message_template_id":594425479261596,"message_template_name":"daily_content_ready_v1","message_template_language":"en","reason":"NONE"}}]}]}
             """);
         Assert.True(paused.IsSuccessStatusCode);
-        await Assertions.Expect(page.Locator("#health-banner p.critical")).ToContainTextAsync("daily_content_ready_v1 (en) is PAUSED", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#health-banner p.critical")).ToContainTextAsync("daily_content_ready_v1 (en) is PAUSED");
 
+        // Keyboard: the first Tab reaches "skip to content"; the menu is reachable and works at phone width.
+        await page.Locator("#nav a[data-view=overview]").ClickAsync();
+        await page.SetViewportSizeAsync(390, 844);
+        await Assertions.Expect(page.Locator("#nav")).ToBeHiddenAsync();
+        await page.Locator("#nav-toggle").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#nav")).ToBeVisibleAsync();
+        await page.Locator("#nav a[data-view=conversations]").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#inbox-list")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#nav")).ToBeHiddenAsync();
+        // On a phone the inbox is the list or the thread: opening a conversation shows the thread alone.
+        await page.Locator($"#inbox-list a[data-phone='{writer}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#reply-text")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#inbox-list")).ToBeHiddenAsync();
+        await ScreenshotAsync(page, "conversations-phone");
         Assert.Empty(errors);
-        var shot = Path.Combine(AppContext.BaseDirectory, "dashboard.png");
-        await page.Locator("#advisor-phone").FillAsync("");
-        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
-        await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
-        if (Environment.GetEnvironmentVariable("HUBIX_UPDATE_SCREENSHOT") == "1")
-        {
-            File.Copy(shot, Path.Combine(RepoRoot(), "docs", "dashboard.png"), overwrite: true);
-        }
     }
-
-    private const string Password = "browser-test-password";
-
-    private static async Task SignInAsync(IPage page, string name, string password)
-    {
-        await page.Locator("#signin-name").FillAsync(name);
-        await page.Locator("#signin-password").FillAsync(password);
-        await page.Locator("#signin-submit").ClickAsync();
-    }
-
-    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright, string chromium) =>
-        await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
 
     [Fact]
     public async Task A_viewer_cannot_reply_an_operator_replies_and_the_audit_view_shows_who()
     {
-        var chromium = Chromium();
-        if (chromium is null)
-        {
-            Assert.Skip("chromium is not installed (apt-get install chromium); set HUBIX_TEST_CHROMIUM to use another path.");
-        }
-
+        var chromium = RequireChromium();
         await using var database = await TestDatabase.CreateAsync("Sqlite");
         var time = new FakeTimeProvider(DemoData.Now);
         await using var host = await HubixTestHost.StartAsync(database, time: time);
@@ -176,60 +153,44 @@ public class DashboardBrowserTests
         await using var browser = await LaunchAsync(playwright, chromium);
         var errors = new List<string>();
 
-        // The viewer sees the conversation but no reply control, and the API refuses the reply with their session.
-        var viewer = await (await browser.NewContextAsync(new() { TimezoneId = "Asia/Kolkata", Locale = "en-GB" })).NewPageAsync();
-        viewer.PageError += (_, e) => errors.Add(e);
-        await viewer.GotoAsync(host.BaseAddress.ToString());
-        await SignInAsync(viewer, "victor", Password);
+        // The viewer reads the conversation but has no reply box, no hand-back, no admin pages; the API refuses a reply.
+        var viewer = await PageAsync(browser, errors);
+        await OpenAsAsync(viewer, host.BaseAddress, "victor", "#/conversations/" + writer);
         await Assertions.Expect(viewer.Locator("#whoami")).ToContainTextAsync("viewer");
-        var seen = viewer.Locator($".conversation[data-phone='{writer}']");
-        await Assertions.Expect(seen).ToBeVisibleAsync(new() { Timeout = 15_000 });
-        Assert.Equal(0, await seen.Locator("form.reply").CountAsync());
-        Assert.Equal(0, await seen.Locator("textarea").CountAsync());
-        await Assertions.Expect(viewer.Locator("#audit-card")).ToBeHiddenAsync();
+        await Assertions.Expect(viewer.Locator("#thread .messages li.in").Filter(new() { HasText = "Please call me" })).ToHaveCountAsync(1);
+        Assert.Equal(0, await viewer.Locator("#reply-form").CountAsync());
+        Assert.Equal(0, await viewer.Locator("textarea").CountAsync());
+        Assert.Equal(0, await viewer.Locator(".close-handoff").CountAsync());
+        await Assertions.Expect(viewer.Locator("#nav a[data-view=audit]")).ToBeHiddenAsync();
+        await viewer.GotoAsync(new Uri(host.BaseAddress, "/#/audit").ToString());
+        await Assertions.Expect(viewer.Locator("#view .error")).ToContainTextAsync("admin role");
         var status = await viewer.EvaluateAsync<int>(
             "async (phone) => (await fetch('/api/conversations/' + phone + '/reply', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'sneaky' }) })).status",
             writer);
         Assert.Equal(403, status);
 
-        // The operator replies from the dashboard.
-        var op = await (await browser.NewContextAsync(new() { TimezoneId = "Asia/Kolkata", Locale = "en-GB" })).NewPageAsync();
-        op.PageError += (_, e) => errors.Add(e);
-        await op.GotoAsync(host.BaseAddress.ToString());
-        await SignInAsync(op, "olga", Password);
-        var conversation = op.Locator($".conversation[data-phone='{writer}']");
-        await Assertions.Expect(conversation).ToBeVisibleAsync(new() { Timeout = 15_000 });
-        await conversation.Locator("textarea").FillAsync("Olga here, calling you now.");
-        await conversation.Locator("button[type=submit]").ClickAsync();
-        await Assertions.Expect(conversation.Locator(".reason")).ToContainTextAsync("Queued", new() { Timeout = 15_000 });
+        // The operator replies from the inbox.
+        var op = await PageAsync(browser, errors);
+        await OpenAsAsync(op, host.BaseAddress, "olga", "#/conversations/" + writer);
+        await op.Locator("#reply-text").FillAsync("Olga here, calling you now.");
+        await op.Locator("#reply-form button[type=submit]").ClickAsync();
+        await Assertions.Expect(op.Locator("#reply-form .reason")).ToContainTextAsync("Queued");
 
-        // The admin's audit view shows the reply under the operator's name.
-        var admin = await (await browser.NewContextAsync(new() { TimezoneId = "Asia/Kolkata", Locale = "en-GB" })).NewPageAsync();
-        admin.PageError += (_, e) => errors.Add(e);
-        await admin.GotoAsync(host.BaseAddress.ToString());
-        await SignInAsync(admin, "ada", Password);
+        // The admin's audit view shows the reply under the operator's name; the admin pages render.
+        var admin = await PageAsync(browser, errors);
+        await OpenAsAsync(admin, host.BaseAddress, "ada", "#/audit");
         var row = admin.Locator("#audit tbody tr[data-action='conversation.reply']");
-        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(row).ToHaveCountAsync(1);
         await Assertions.Expect(row.Locator(".actor")).ToHaveTextAsync("olga");
         await Assertions.Expect(row).ToContainTextAsync(writer);
         await Assertions.Expect(row).ToContainTextAsync("Olga here, calling you now.");
+        await ScreenshotAsync(admin, "audit");
+        await admin.Locator("#nav a[data-view=users]").ClickAsync();
+        await Assertions.Expect(admin.Locator("#users tbody tr[data-user=olga]")).ToContainTextAsync("operator");
+        await ScreenshotAsync(admin, "users");
+        await admin.Locator("#nav a[data-view=settings]").ClickAsync();
+        await Assertions.Expect(admin.Locator("#server-status")).ToContainTextAsync("Asia/Kolkata");
+        await ScreenshotAsync(admin, "settings");
         Assert.Empty(errors);
-    }
-
-    private static string Webhook(string from, string wamid, DateTimeOffset at, string message) =>
-        "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129340398\",\"changes\":[{\"field\":\"messages\",\"value\":{" +
-        "\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"" + HubixTestHost.PhoneNumberId + "\"}," +
-        "\"contacts\":[{\"profile\":{\"name\":\"Advisor\"},\"wa_id\":\"" + from + "\"}]," +
-        "\"messages\":[{\"from\":\"" + from + "\",\"id\":\"" + wamid + "\",\"timestamp\":\"" + at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + "\"," + message + "}]}}]}]}";
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hubix.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Hubix.slnx not found above " + AppContext.BaseDirectory);
     }
 }

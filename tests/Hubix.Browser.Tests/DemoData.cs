@@ -25,6 +25,7 @@ internal static class DemoData
     ];
 
     public static string Phone(int i) => "9198100000" + i.ToString("00", CultureInfo.InvariantCulture);
+    public static string Name(int i) => Names[i];
     public static string TemplateWamid(int day, int i) => $"wamid.demo.t.{day}.{i}";
 
     public static async Task SeedAsync(HubixDb db, CancellationToken ct)

@@ -13,13 +13,15 @@ public static class AdvisorEndpoints
     {
         var api = app.MapGroup("/api/advisors").RequireViewer().WithTags("Advisors");
         api.MapGet("/", ListAsync).WithName("ListAdvisors").WithPaging()
-            .WithSummary("Advisors by phone (limit=, default and max 1000); the next page's cursor is in the X-Next-Cursor header.");
+            .WithSummary("Advisors by phone (limit=, default and max 1000), or q= a phone prefix (digits) or a name prefix (by name); the next page's cursor is in the X-Next-Cursor header.");
         api.MapGet("/{phone}", GetAsync).WithName("GetAdvisor");
         api.MapGet("/{phone}/consent", ConsentAsync).WithName("GetAdvisorConsent");
         api.MapPost("/", CreateAsync).WithName("CreateAdvisor").RequireAdmin();
         api.MapPatch("/{phone}", PatchAsync).WithName("UpdateAdvisor").RequireAdmin();
         api.MapDelete("/{phone}", DeleteAsync).WithName("DeleteAdvisor").RequireAdmin();
         api.MapPost("/import", ImportAsync).WithName("ImportAdvisors").RequireAdmin().DisableAntiforgery();
+        api.MapPost("/import/preview", PreviewImportAsync).WithName("PreviewAdvisorImport").RequireAdmin().DisableAntiforgery()
+            .WithSummary("Dry run of /import: every row with what it would do (create, update, unchanged) and every error with its row number; changes nothing.");
         app.MapGroup("/api/unknown-senders").RequireViewer().WithTags("Advisors").MapGet("/", UnknownAsync).WithName("ListUnknownSenders").WithPaging()
             .WithSummary("People who wrote but are not advisors, last seen first (limit=, default 500, max 1000); next cursor in X-Next-Cursor.");
     }
@@ -45,11 +47,19 @@ public static class AdvisorEndpoints
 
     public const int MaxPage = 1000;
 
-    private static async Task<Ok<List<AdvisorDto>>> ListAsync(
-        HubixDb db, HttpResponse response, string? status, bool? includeDeleted, string? cursor, int? limit, CancellationToken ct)
+    /// <summary>Longest search text; a prefix longer than a name finds nothing anyway.</summary>
+    public const int MaxSearchLength = 100;
+
+    /// <summary>
+    /// Keyset pages. Without <c>q</c>, by phone. With digits in <c>q</c>, a phone prefix: a range on the unique phone index.
+    /// With letters, a name prefix, case-insensitive: a range on the expression index <c>lower(Name), Phone</c>
+    /// (migration AdvisorNameSearch), ordered by it, so a page costs the same at 100 or 100,000 advisors. A prefix, not a
+    /// substring: "contains" cannot use a B-tree index and would read every row.
+    /// </summary>
+    private static async Task<Results<Ok<List<AdvisorDto>>, ProblemHttpResult>> ListAsync(
+        HubixDb db, HttpResponse response, string? status, bool? includeDeleted, string? q, string? cursor, int? limit, CancellationToken ct)
     {
         var take = Paging.Limit(limit, MaxPage, MaxPage);
-        var after = Paging.Decode(cursor, 1)?[0];
         await using var context = db.CreateDbContext();
         var query = context.Set<Advisor>().AsNoTracking();
         if (includeDeleted != true)
@@ -63,15 +73,49 @@ public static class AdvisorEndpoints
             query = query.Where(a => a.Status == s);
         }
 
-        if (after is not null)
+        var search = (q ?? "").Trim();
+        if (search.Length > MaxSearchLength || search.Any(char.IsControl))
         {
-            query = query.Where(a => a.Phone.CompareTo(after) > 0);
+            return TypedResults.Problem(statusCode: 400, title: "Bad search", detail: $"q: at most {MaxSearchLength} characters, no control characters");
         }
 
-        var rows = await query.OrderBy(a => a.Phone).Take(take + 1).ToListAsync(ct);
-        Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].Phone) : null);
-        return TypedResults.Ok(rows.Select(a => a.ToDto()).ToList());
+        var digits = new string(search.Where(char.IsAsciiDigit).ToArray());
+        var byPhone = search.Length == 0 || (digits.Length > 0 && search.All(c => char.IsAsciiDigit(c) || c is '+' or ' ' or '-' or '(' or ')'));
+        if (byPhone)
+        {
+            if (digits.Length > 0)
+            {
+                var hi = UpperBound(digits);
+                query = query.Where(a => a.Phone.CompareTo(digits) >= 0 && a.Phone.CompareTo(hi) < 0);
+            }
+
+            if (Paging.Decode(cursor, 1)?[0] is { } after)
+            {
+                query = query.Where(a => a.Phone.CompareTo(after) > 0);
+            }
+
+            var rows = await query.OrderBy(a => a.Phone).Take(take + 1).ToListAsync(ct);
+            Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].Phone) : null);
+            return TypedResults.Ok(rows.Select(a => a.ToDto()).ToList());
+        }
+
+        // lower() in SQL folds ASCII letters only (SQLite); names in other scripts match as typed.
+        var key = search.ToLowerInvariant();
+        var upper = UpperBound(key);
+        query = query.Where(a => a.Name.ToLower().CompareTo(key) >= 0 && a.Name.ToLower().CompareTo(upper) < 0);
+        if (Paging.Decode(cursor, 2) is { } c)
+        {
+            var (k, p) = (c[0], c[1]);
+            query = query.Where(a => a.Name.ToLower().CompareTo(k) >= 0 && (a.Name.ToLower().CompareTo(k) > 0 || a.Phone.CompareTo(p) > 0));
+        }
+
+        var named = await query.OrderBy(a => a.Name.ToLower()).ThenBy(a => a.Phone).Take(take + 1).ToListAsync(ct);
+        Paging.SetNext(response, Paging.TrimExtra(named, take) ? Paging.Encode(named[^1].Name.ToLowerInvariant(), named[^1].Phone) : null);
+        return TypedResults.Ok(named.Select(a => a.ToDto()).ToList());
     }
+
+    /// <summary>The smallest string greater than every string that starts with <paramref name="prefix"/> (ordinal): its last character plus one.</summary>
+    internal static string UpperBound(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
 
     private static async Task<Results<Ok<AdvisorDto>, NotFound>> GetAsync(string phone, HubixDb db, CancellationToken ct)
     {
@@ -255,6 +299,75 @@ public static class AdvisorEndpoints
         }
 
         return TypedResults.Ok(result);
+    }
+
+    /// <summary>One CSV row as the import would apply it.</summary>
+    /// <param name="Row">The line's number in the file (the header is row 1), as in the errors.</param>
+    /// <param name="Action"><c>create</c>, <c>update</c> or <c>unchanged</c>.</param>
+    public sealed record ImportPreviewRow(int Row, string Phone, string Name, string TimeZone, string Language, string Categories, string Action, string? Consent);
+
+    /// <param name="Rows">The valid rows (at most <see cref="MaxPreviewRows"/>; the counts cover them all).</param>
+    /// <param name="Errors">Every error, with its row number; the import refuses the file while there are any (unless skipInvalid).</param>
+    public sealed record ImportPreview(int Valid, int Create, int Update, int Unchanged, int InvalidRows, IReadOnlyList<ImportPreviewRow> Rows, IReadOnlyList<ImportError> Errors);
+
+    public const int MaxPreviewRows = 500;
+
+    private static async Task<string?> ReadCsvAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            var file = form.Files.FirstOrDefault();
+            if (file is null)
+            {
+                return null;
+            }
+
+            using var fileReader = new StreamReader(file.OpenReadStream());
+            return await fileReader.ReadToEndAsync(ct);
+        }
+
+        using var reader = new StreamReader(request.Body);
+        return await reader.ReadToEndAsync(ct);
+    }
+
+    /// <summary>The same parse and validation as <c>/import</c>, then a read of which phones exist; nothing is written.</summary>
+    private static async Task<Results<Ok<ImportPreview>, ProblemHttpResult>> PreviewImportAsync(HttpRequest request, HubixDb db, TimeProvider time, CancellationToken ct)
+    {
+        var csv = await ReadCsvAsync(request, ct);
+        if (csv is null)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "No file", detail: "file: send the CSV as a multipart file or as the request body");
+        }
+
+        var (rows, errors) = AdvisorImport.Parse(csv, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        await using var context = db.CreateDbContext();
+        var existing = new Dictionary<string, Advisor>(StringComparer.Ordinal);
+        foreach (var chunk in rows.Select(r => r.Advisor.Phone).Chunk(500))
+        {
+            foreach (var a in await context.Set<Advisor>().AsNoTracking().Where(a => chunk.Contains(a.Phone)).ToListAsync(ct))
+            {
+                existing[a.Phone] = a;
+            }
+        }
+
+        int create = 0, update = 0, unchanged = 0;
+        var preview = new List<ImportPreviewRow>();
+        foreach (var (row, input) in rows)
+        {
+            // The same test as AdvisorImport.UpsertAsync's.
+            var action = !existing.TryGetValue(input.Phone, out var a) ? "create"
+                : a.Name != input.Name || a.TimeZone != input.TimeZone || a.Language != input.Language || a.Categories != input.Categories || a.DeletedAt is not null
+                    ? "update" : "unchanged";
+            _ = action switch { "create" => create++, "update" => update++, _ => unchanged++ };
+            if (preview.Count < MaxPreviewRows)
+            {
+                preview.Add(new ImportPreviewRow(row, input.Phone, input.Name, input.TimeZone, input.Language, input.Categories, action,
+                    input.Consent is { } c ? $"{c.Source} {c.Date:yyyy-MM-dd}" : null));
+            }
+        }
+
+        return TypedResults.Ok(new ImportPreview(rows.Count, create, update, unchanged, errors.Select(e => e.Row).Where(r => r > 1).Distinct().Count(), preview, errors));
     }
 
     public sealed record UnknownSenderDto(string Phone, DateTime FirstSeenAt, DateTime LastSeenAt, int MessageCount, string? LastKind, string? LastText, string? ProfileName);

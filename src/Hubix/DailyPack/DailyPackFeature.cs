@@ -179,6 +179,7 @@ public static class DailyPackFeature
     {
         ScheduleEndpoints.Map(app);
         UnlockEndpoints.Map(app);
+        PackPreviewEndpoints.Map(app);
         return app;
     }
 }

@@ -415,7 +415,7 @@ public sealed class DailySender(
 
     public static string OutboxKey(string phone, DateOnly date) => string.Create(CultureInfo.InvariantCulture, $"daily:{phone}:{date:yyyy-MM-dd}");
 
-    private static string CategoryLabel(string category) =>
+    internal static string CategoryLabel(string category) =>
         string.IsNullOrEmpty(category) ? "Daily" : char.ToUpperInvariant(category[0]) + category[1..].Replace('_', ' ').Replace('-', ' ');
 }
 

@@ -22,7 +22,8 @@ public static class DashboardEndpoints
     internal static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => Asset("index.html")).WithName("Dashboard").ExcludeFromDescription();
-        app.MapGet("/dashboard/{file}", (string file) => Asset(file)).WithName("DashboardAsset").ExcludeFromDescription();
+        // Nested files (views/*.js, vendor/*) too; the name is checked against a strict pattern before any lookup.
+        app.MapGet("/dashboard/{**path}", (string path) => Asset(path)).WithName("DashboardAsset").ExcludeFromDescription();
         app.Map("/ws", (HttpContext http) => LiveSocket.HandleAsync(http, http.RequestServices)).WithName("LiveFeed").ExcludeFromDescription()
             .RequireCors(DashboardCors.Policy);
         // Authorised by the endpoint's own policy, so every spelling routing matches (/METRICS, /Metrics) is covered.
@@ -53,8 +54,21 @@ public static class DashboardEndpoints
 
     private static readonly Assembly Self = typeof(DashboardEndpoints).Assembly;
 
-    private static IResult Asset(string file)
+    /// <summary>
+    /// Lower-case segments of letters, digits, dots, dashes and underscores, separated by single slashes, each starting
+    /// with a letter or digit: no "..", no backslash, no absolute path, no encoded tricks (routing has decoded them already).
+    /// Only embedded resources are served, so nothing on disk is reachable anyway; this keeps the lookup honest.
+    /// </summary>
+    private static readonly System.Text.RegularExpressions.Regex AssetPath =
+        new("^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*){0,3}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+
+    internal static IResult Asset(string file)
     {
+        if (file.Length > 120 || !AssetPath.IsMatch(file) || file.Contains("..", StringComparison.Ordinal))
+        {
+            return Results.NotFound();
+        }
+
         var type = Path.GetExtension(file) switch
         {
             ".html" => "text/html; charset=utf-8",
@@ -82,7 +96,7 @@ public static class DashboardEndpoints
             h.CacheControl = "no-cache";
             h.XContentTypeOptions = "nosniff";
             h["Referrer-Policy"] = "no-referrer";
-            h.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+            h.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
             http.Response.ContentType = contentType;
             await stream.CopyToAsync(http.Response.Body, http.RequestAborted);
         }
@@ -160,7 +174,7 @@ public static class DashboardEndpoints
     public sealed record StatusResponse(
         long WebhookAccepted, IReadOnlyDictionary<string, long> WebhookRejected, double InboxLagSeconds, long InboxPending,
         IReadOnlyDictionary<string, long> OutboxDepth, int LiveClients, long LiveDropped, string TimeZone, DateOnly Today,
-        bool Leading, long SentHere, long LiveLocalOnly);
+        bool Leading, long SentHere, long LiveLocalOnly, DateTime Now);
 
     private static Ok<StatusResponse> GetStatus(
         WebhookCounters webhooks, HubixMetrics metrics, LiveFeed feed, ReplicaLease lease, PostgresLiveRelay relay, DeliveryStats delivery,
@@ -169,7 +183,9 @@ public static class DashboardEndpoints
             webhooks.AcceptedCount, webhooks.RejectedCounts.ToDictionary(), metrics.InboxLagSeconds, metrics.InboxPending,
             metrics.OutboxDepth.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value), feed.ClientCount, feed.DroppedCount,
             options.Value.TimeZone, LocalDay.Today(time, options.Value.Zone()), lease.IsHeld,
-            delivery.SendsByResult.GetValueOrDefault("accepted"), relay.LocalOnlyCount));
+            delivery.SendsByResult.GetValueOrDefault("accepted"), relay.LocalOnlyCount,
+            // The server's clock, so the page counts the reply window down from it rather than from the browser's.
+            time.GetUtcNow().UtcDateTime));
 }
 
 /// <summary>

@@ -154,7 +154,7 @@ public class QueryPlanTests
             || l.Contains("Bitmap Index Scan", StringComparison.Ordinal)) ? null : "no index";
     }
 
-    private static async Task<List<string>> ExplainAsync(TestDatabase database, Statement s)
+    internal static async Task<List<string>> ExplainAsync(TestDatabase database, Statement s)
     {
         await using DbConnection conn = database.Provider == DatabaseProvider.Sqlite
             ? new SqliteConnection(database.ConnectionString)
