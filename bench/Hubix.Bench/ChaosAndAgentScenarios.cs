@@ -77,27 +77,8 @@ public sealed class ChaosScenario(Options options)
 
         // Fanout (the CLI writes the rows; it does not need the server to be up) and taps as templates arrive.
         var queued = await stack.SendDailyAsync(ct);
-        var taps = new ConcurrentDictionary<string, Storm.Tap>(StringComparer.Ordinal);
-        var tapDeadline = Stopwatch.StartNew();
-        var tapBound = TimeSpan.FromSeconds(queued / options.Mps * 6 + 150);
-        var rnd = new Random(options.Seed);
-        while (taps.Count < queued && tapDeadline.Elapsed < tapBound)
-        {
-            var ready = (await stack.OutboxAsync(ct)).Where(r => r.Kind == "template" && r.WaMessageId is not null && !taps.ContainsKey(r.Recipient.TrimStart('+')))
-                .ToDictionary(r => r.Recipient.TrimStart('+'), r => r.WaMessageId!, StringComparer.Ordinal);
-            if (ready.Count > 0)
-            {
-                foreach (var (k, v) in await Storm.TapAllAsync(stack, ready, Math.Min(5, ready.Count / 200.0), rnd.Next(), ct))
-                {
-                    if (v.Id is not null)
-                    {
-                        taps[k] = v;
-                    }
-                }
-            }
-
-            await Task.Delay(1000, ct);
-        }
+        var taps = await Storm.TapTemplatesAsTheyArriveAsync(stack, queued, _ => true, TimeSpan.FromSeconds(queued / options.Mps * 6 + 150),
+            new Random(options.Seed), ct);
 
         Console.WriteLine($"chaos: {taps.Count} of {queued} templates tapped; settling under kills");
         // Keep killing a little longer while packs flow, then stop and let everything settle (bounded).

@@ -104,6 +104,37 @@ public static class Storm
         return result;
     }
 
+    /// <summary>
+    /// Polls the outbox every second and taps each wanted phone's template once it has a wamid (spread over up to 5 s a
+    /// round), until <paramref name="target"/> phones tapped or the bound ran out; returns the taps the sandbox took.
+    /// </summary>
+    public static async Task<ConcurrentDictionary<string, Tap>> TapTemplatesAsTheyArriveAsync(
+        Stack stack, int target, Func<string, bool> wanted, TimeSpan bound, Random rnd, CancellationToken ct, long afterOutboxId = 0)
+    {
+        var taps = new ConcurrentDictionary<string, Tap>(StringComparer.Ordinal);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (taps.Count < target && clock.Elapsed < bound)
+        {
+            var ready = (await stack.OutboxAsync(ct, afterOutboxId))
+                .Where(r => r.Kind == "template" && r.WaMessageId is not null && wanted(r.Recipient.TrimStart('+')) && !taps.ContainsKey(r.Recipient.TrimStart('+')))
+                .ToDictionary(r => r.Recipient.TrimStart('+'), r => r.WaMessageId!, StringComparer.Ordinal);
+            if (ready.Count > 0)
+            {
+                foreach (var (k, v) in await TapAllAsync(stack, ready, Math.Min(5, ready.Count / 200.0), rnd.Next(), ct))
+                {
+                    if (v.Id is not null)
+                    {
+                        taps[k] = v;
+                    }
+                }
+            }
+
+            await Task.Delay(1000, ct);
+        }
+
+        return taps;
+    }
+
     /// <summary>Says in the report which states the pack rows were left in when they did not all settle in time.</summary>
     public static void NoteUnsettled(Report report, bool settled, IEnumerable<OutboxRow> packRows)
     {

@@ -90,14 +90,15 @@ public sealed class ReplicasScenario(Options options)
         }
 
         // 2. Today: fan-out, taps and chats while replicas are killed.
-        var outboxBefore = await stack.Db.ScalarAsync("SELECT COALESCE(MAX(\"Id\"), 0) FROM \"OutboxMessages\"", ct);
-        var interactionsBefore = await stack.Db.ScalarAsync("SELECT COALESCE(MAX(\"Id\"), 0) FROM \"Interactions\"", ct);
-        var statsBefore = await stack.SandboxStatsAsync(ct);
         using var stopSocket = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var recorder = new LiveRecorder(new Uri($"ws://127.0.0.1:{stack.Replicas[Watched].Port}/ws"), BenchSecrets.AdminKey);
         var socketTask = recorder.RunAsync(stopSocket.Token);
-        // Subscribed once the first frame (the metrics snapshot every new client gets) arrived: events before that are not owed to it.
+        // Subscribed once the first frame (the metrics snapshot every new client gets) arrived. The rows counted are those
+        // after it (the previous day's late read statuses still come in): each committed after the socket subscribed.
         await recorder.Subscribed.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        var outboxBefore = await stack.Db.ScalarAsync("SELECT COALESCE(MAX(\"Id\"), 0) FROM \"OutboxMessages\"", ct);
+        var interactionsBefore = await stack.Db.ScalarAsync("SELECT COALESCE(MAX(\"Id\"), 0) FROM \"Interactions\"", ct);
+        var statsBefore = await stack.SandboxStatsAsync(ct);
 
         var kills = new List<Kill>();
         using var stopKilling = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -107,28 +108,8 @@ public sealed class ReplicasScenario(Options options)
         var chatPhones = stack.Phones.Where((_, i) => i % tapEvery != 0).Take(chatCount).ToList();
         var chats = Task.Run(() => ChatAsync(stack, chatPhones, TimeSpan.FromSeconds(Math.Max(20, fanoutSeconds)), ct), CancellationToken.None);
         var tapSet = stack.Phones.Where((_, i) => i % tapEvery == 0).ToHashSet(StringComparer.Ordinal);
-        var taps = new ConcurrentDictionary<string, Storm.Tap>(StringComparer.Ordinal);
-        var tapClock = Stopwatch.StartNew();
-        var tapBound = TimeSpan.FromSeconds(fanoutSeconds * 6 + 150);
-        var rnd = new Random(options.Seed);
-        while (taps.Count < tapSet.Count && tapClock.Elapsed < tapBound)
-        {
-            var ready = (await stack.OutboxAsync(ct, outboxBefore))
-                .Where(r => r.Kind == "template" && r.WaMessageId is not null && tapSet.Contains(r.Recipient.TrimStart('+')) && !taps.ContainsKey(r.Recipient.TrimStart('+')))
-                .ToDictionary(r => r.Recipient.TrimStart('+'), r => r.WaMessageId!, StringComparer.Ordinal);
-            if (ready.Count > 0)
-            {
-                foreach (var (k, v) in await Storm.TapAllAsync(stack, ready, Math.Min(5, ready.Count / 200.0), rnd.Next(), ct))
-                {
-                    if (v.Id is not null)
-                    {
-                        taps[k] = v;
-                    }
-                }
-            }
-
-            await Task.Delay(1000, ct);
-        }
+        var taps = await Storm.TapTemplatesAsTheyArriveAsync(stack, tapSet.Count, tapSet.Contains, TimeSpan.FromSeconds(fanoutSeconds * 6 + 150),
+            new Random(options.Seed), ct, outboxBefore);
 
         var chatIds = await chats;
         Console.WriteLine($"replicas: {taps.Count} of {tapSet.Count} planned taps made, {chatIds.Count} chats; kills go on for {options.KillEvery * 2} s more");
