@@ -191,6 +191,33 @@ public class PackLanguageTests
     }
 
     [Fact]
+    public async Task The_demos_Hindi_speaking_advisor_gets_the_Hindi_variant_of_todays_sample_pack_and_the_others_the_English_one()
+    {
+        await using var database = await TestDatabase.CreateAsync("Sqlite");
+        var time = new FakeTimeProvider(Start);
+        await using var host = await StartAsync(database, time);
+        var packs = await Hubix.Cli.DemoSeeder.SeedAsync(host.Services, Path.Combine(Agent.AgentTestHost.RepoRoot, "samples", "content"), Ct);
+        await MarkMediaUploadedAsync(host);
+        var today = await WithDbAsync(host, db => db.Set<ContentPack>().AsNoTracking().SingleAsync(p => packs.Contains(p.Id) && p.Date == new DateOnly(2026, 11, 24), Ct));
+        var vikram = Hubix.Cli.DemoSeeder.Advisors.Single(a => a.Language == "hi").Phone;
+
+        await PostAsync(host, TemplateTap(vikram, "wamid.demo.hi", time.GetUtcNow(), $"RETRIEVE_CONTENT:2026-11-24:{today.Id}"));
+        await PostAsync(host, TemplateTap(Priya, "wamid.demo.en", time.GetUtcNow(), $"RETRIEVE_CONTENT:2026-11-24:{today.Id}"));
+
+        var rows = (await OutboxAsync(host, "unlock")).GroupBy(r => r.Recipient).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(6, rows[vikram].Count);
+        Assert.All(rows[vikram], r => Assert.Matches("[\u0900-\u097F]", Caption(r) ?? Body(r)));
+        Assert.Equal(6, rows[Priya].Count);
+        Assert.All(rows[Priya], r => Assert.DoesNotMatch("[\u0900-\u097F]", Caption(r) ?? Body(r)));
+        var unlocks = await WithDbAsync(host, db => db.Set<UnlockRecord>().AsNoTracking().ToDictionaryAsync(u => u.Phone, Ct));
+        Assert.Equal(("hi", false), (unlocks[vikram].PackLanguage, unlocks[vikram].LanguageFallback));
+        Assert.Equal(("en", false), (unlocks[Priya].PackLanguage, unlocks[Priya].LanguageFallback));
+    }
+
+    private static string? Caption(OutboxMessage row) =>
+        UnlockKit.Json(row).TryGetProperty("image", out var image) && image.TryGetProperty("caption", out var c) ? c.GetString() : null;
+
+    [Fact]
     public void Choose_OwnLanguage_ThenBaseLanguage_ThenDefault_AndOnlyTheOwnIsNotAFallback()
     {
         string?[] bilingual = [null, "en", "hi"];
