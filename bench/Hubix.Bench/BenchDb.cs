@@ -23,6 +23,9 @@ public sealed class BenchDb : IAsyncDisposable
     }
 
     public bool IsPostgres { get; }
+
+    /// <summary>--keep: a PostgreSQL database is left for inspection (its name is printed).</summary>
+    public bool KeepDatabase { get; init; }
     public string ConnectionString { get; }
     public string Provider => IsPostgres ? "Postgres" : "Sqlite";
 
@@ -46,7 +49,7 @@ public sealed class BenchDb : IAsyncDisposable
         }
 
         var cs = new NpgsqlConnectionStringBuilder(options.Postgres) { Database = name }.ToString();
-        return new BenchDb(true, cs, options.Postgres, name);
+        return new BenchDb(true, cs, options.Postgres, name) { KeepDatabase = options.Keep };
     }
 
     /// <summary>Arguments that point hubix at this database.</summary>
@@ -114,7 +117,11 @@ public sealed class BenchDb : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         SqliteConnection.ClearAllPools();
-        if (_pgAdmin is not null)
+        if (_pgAdmin is not null && KeepDatabase)
+        {
+            Console.WriteLine($"kept PostgreSQL database: {_pgName}");
+        }
+        else if (_pgAdmin is not null)
         {
             NpgsqlConnection.ClearAllPools();
             await using var conn = new NpgsqlConnection(_pgAdmin);

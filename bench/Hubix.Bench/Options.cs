@@ -18,6 +18,9 @@ public sealed class Options
                       by language (en, hi, hi-Latn) and the memory of the language models (`hubix agent footprint`)
           history     generate --days of realistic history for --advisors into an SQLite file (--db) or a PostgreSQL
                       database (--provider postgres --connection CONN), with bulk inserts, deterministic by --seed
+          replicas    PostgreSQL (--postgres), three `hubix serve` replicas behind a round-robin webhook proxy: the fan-out
+                      with 1, 2 and 3 replicas (the rate must stay at the limit), then the fan-out, --taps taps and
+                      --chats texts while one replica is SIGKILLed every --kill-every seconds (mps: 250 unless given)
           day         a live day on top of --history-days of generated history (or a --db prepared by history): the
                       advisors re-imported through the CSV API, the daily fan-out, taps and chats while a client polls
                       the dashboard API and holds the live WebSocket open
@@ -40,8 +43,8 @@ public sealed class Options
                                day: a PostgreSQL database written by history, copied (CREATE DATABASE ... TEMPLATE) and used
           --provider P         history: sqlite (default) or postgres
           --tap-minutes N      day: minutes over which the taps and chats are spread (5; the real day spreads them over 10)
-          --taps N             day: advisors who tap (30% of --advisors)
-          --chats N            day: advisors who write a text (2% of --advisors)
+          --taps N             day: advisors who tap (30% of --advisors); replicas: 2000
+          --chats N            day: advisors who write a text (2% of --advisors); replicas: 200
           --set S              agent: en (agent-eval.jsonl, the table "agent"), i18n (agent-eval-i18n.jsonl) or all
                                (both; default); i18n and all record in the table "agent-languages"
           --no-record          do not append a row to BENCHMARKS.md
@@ -85,7 +88,7 @@ public sealed class Options
     /// <summary>The original arguments after the scenario name, for the "command to reproduce" column.</summary>
     public required string CommandLine { get; init; }
 
-    private static readonly string[] Scenarios = ["ingest", "fanout", "clickstorm", "chaos", "agent", "history", "day"];
+    private static readonly string[] Scenarios = ["ingest", "fanout", "clickstorm", "chaos", "agent", "history", "day", "replicas"];
 
     public static Options Parse(string[] args)
     {
@@ -97,7 +100,8 @@ public sealed class Options
 
         int? seconds = null, concurrency = null, advisors = null, timeout = null;
         int warmup = 3, killEvery = 20, seed = 1;
-        double mps = 1000, tapWindow = 10;
+        double? mps = null;
+        double tapWindow = 10;
         string? postgres = null, repo = null, hubixBinary = null, dbPath = null, connection = null;
         string provider = "sqlite";
         int? days = null, historyDays = null, taps = null, chats = null;
@@ -182,7 +186,9 @@ public sealed class Options
         var shown = args.Select((s, i) => i > 0 && args[i - 1] is "--postgres" or "--connection" ? "<connstring>" : s);
         return new Options
         {
-            Scenario = scenario, Seconds = seconds, Warmup = warmup, Concurrency = concurrency, Advisors = advisors, Mps = mps,
+            Scenario = scenario, Seconds = seconds, Warmup = warmup, Concurrency = concurrency, Advisors = advisors,
+            // 2 cores run three replicas, PostgreSQL and the sandbox in this scenario: its default limit is one they can hold.
+            Mps = mps ?? (scenario == "replicas" ? 250 : 1000),
             TapWindow = tapWindow, KillEvery = killEvery, Timeout = timeout, Postgres = postgres, Seed = seed, Record = record,
             Keep = keep, Repo = repo, HubixExtra = hubixExtra, HubixBinary = hubixBinary,
             Days = days, HistoryDays = historyDays, DbPath = dbPath, Connection = connection, Provider = provider,

@@ -170,14 +170,16 @@ public sealed class HubixServer : IDisposable
     private readonly string _log;
     private readonly TimeSpan _bound;
 
-    public HubixServer(HubixBinary binary, BenchDb db, string workDir, TimeSpan bound, IEnumerable<string>? extraArgs = null, Uri? graph = null, int? port = null)
+    public HubixServer(HubixBinary binary, BenchDb db, string workDir, TimeSpan bound, IEnumerable<string>? extraArgs = null, Uri? graph = null, int? port = null,
+        string name = "hubix")
     {
+        Name = name;
         _binary = binary;
         _workDir = workDir;
         _bound = bound;
         Port = port ?? Children.FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{Port}");
-        _log = System.IO.Path.Combine(workDir, "hubix.log");
+        _log = System.IO.Path.Combine(workDir, name + ".log");
         _args =
         [
             "serve",
@@ -202,6 +204,7 @@ public sealed class HubixServer : IDisposable
         .. db.HostArgs,
     ];
 
+    public string Name { get; }
     public int Port { get; }
     public Uri BaseAddress { get; }
     public Uri Webhook => new(BaseAddress, "/webhook");
@@ -210,7 +213,8 @@ public sealed class HubixServer : IDisposable
 
     public async Task StartAsync(CancellationToken ct)
     {
-        Process = Child.Start("hubix", _binary.Path, _args, _workDir, _log, _bound);
+        Process?.Dispose();
+        Process = Child.Start(Name, _binary.Path, _args, _workDir, _log, _bound);
         Starts++;
         await Children.WaitReadyAsync(Process, new Uri(BaseAddress, "/readyz"), TimeSpan.FromSeconds(90), ct);
     }

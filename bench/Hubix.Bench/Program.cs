@@ -45,6 +45,7 @@ try
         "agent" => await new AgentScenario(options).RunAsync(cts.Token),
         "history" => await new HistoryScenario(options).RunAsync(cts.Token),
         "day" => await new DayScenario(options).RunAsync(cts.Token),
+        "replicas" => await new ReplicasScenario(options).RunAsync(cts.Token),
         _ => throw new InvalidOperationException("unreachable"),
     };
 }

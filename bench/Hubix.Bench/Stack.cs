@@ -18,14 +18,16 @@ public sealed class Stack : IAsyncDisposable
     private readonly WorkDir _work;
     private readonly BenchDb _db;
 
-    private Stack(Options options, HubixBinary binary, WorkDir work, BenchDb db, SandboxServer sandbox, HubixServer hubix, IReadOnlyList<string> phones, DateOnly date)
+    private Stack(Options options, HubixBinary binary, WorkDir work, BenchDb db, SandboxServer sandbox, IReadOnlyList<HubixServer> replicas,
+        RoundRobinProxy? proxy, IReadOnlyList<string> phones, DateOnly date)
     {
         Options = options;
         Binary = binary;
         _work = work;
         _db = db;
         Sandbox = sandbox;
-        Hubix = hubix;
+        Replicas = replicas;
+        Proxy = proxy;
         Phones = phones;
         PackDate = date;
         Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
@@ -36,19 +38,32 @@ public sealed class Stack : IAsyncDisposable
     public Options Options { get; }
     public HubixBinary Binary { get; }
     public SandboxServer Sandbox { get; }
-    public HubixServer Hubix { get; }
+    /// <summary>The first (or only) replica.</summary>
+    public HubixServer Hubix => Replicas[0];
+
+    /// <summary>Every <c>hubix serve</c> of the run, on one database (the replicas scenario runs three).</summary>
+    public IReadOnlyList<HubixServer> Replicas { get; }
+
+    /// <summary>With several replicas: what the sandbox's webhooks go through, round-robin.</summary>
+    public RoundRobinProxy? Proxy { get; }
     public BenchDb Db => _db;
     public IReadOnlyList<string> Phones { get; }
     public DateOnly PackDate { get; }
     public HttpClient Http { get; }
     public string WorkPath => _work.Path;
 
+    /// <summary>What the scenario gave <c>hubix serve</c>; the CLI's send-daily gets the same (its limits apply there).</summary>
+    public IReadOnlyList<string> ServeArgs { get; private init; } = [];
+
     /// <param name="prepare">Runs on the new database before anything is imported (the day scenario writes its history there).</param>
     /// <param name="importAdvisors">Imports advisors.csv with the CLI; when false the file is only written (the day scenario imports it through the API).</param>
     /// <param name="pgTemplate">PostgreSQL: create the run's database as a copy of this one.</param>
+    /// <param name="replicas">How many <c>hubix serve</c> to run on the database; more than one needs PostgreSQL and puts a round-robin proxy before them.</param>
+    /// <param name="packDates">Days that get the bench pack (default: today only).</param>
     public static async Task<Stack> StartAsync(
         Options options, string scenario, int advisors, TimeSpan bound, IEnumerable<string> sandboxArgs, IEnumerable<string> hubixArgs, CancellationToken ct,
-        Func<BenchDb, HubixBinary, string, CancellationToken, Task>? prepare = null, bool importAdvisors = true, string? pgTemplate = null)
+        Func<BenchDb, HubixBinary, string, CancellationToken, Task>? prepare = null, bool importAdvisors = true, string? pgTemplate = null,
+        int replicas = 1, IReadOnlyList<DateOnly>? packDates = null)
     {
         var binary = await HubixBinary.FindAsync(options, ct);
         binary.Require("sandbox", "advisors", "content", "send-daily");
@@ -81,19 +96,35 @@ public sealed class Stack : IAsyncDisposable
         }
 
         await File.WriteAllTextAsync(work.File("advisors.csv"), csv.ToString(), ct);
-        var packDir = Path.Combine(work.Path, "content", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(packDir);
-        var items = Enumerable.Range(1, PackItems).Select(k => new { kind = "post", text = $"{ItemMarker}{k}/{PackItems}] Market note {k} for {{name}}." });
-        await File.WriteAllTextAsync(Path.Combine(packDir, "pack.json"),
-            JsonSerializer.Serialize(new { date = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), description = "bench pack", items }), ct);
+        foreach (var day in packDates ?? [date])
+        {
+            var packDir = Path.Combine(work.Path, "content", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(packDir);
+            var items = Enumerable.Range(1, PackItems).Select(k => new { kind = "post", text = $"{ItemMarker}{k}/{PackItems}] Market note {k} for {{name}}." });
+            await File.WriteAllTextAsync(Path.Combine(packDir, "pack.json"),
+                JsonSerializer.Serialize(new { date = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), description = "bench pack", items }), ct);
+        }
+
+        if (replicas > 1 && !db.IsPostgres)
+        {
+            throw new ArgumentException("several replicas need PostgreSQL (--postgres CONN): hubix refuses a second serve on one SQLite file");
+        }
 
         // Ports first: each side needs the other's address.
-        var hubix = new HubixServer(binary, db, work.Path, bound, hubixArgs, graph: null);
-        var sandbox = new SandboxServer(binary, work.Path, hubix.Webhook, bound, sandboxArgs);
-        hubix = new HubixServer(binary, db, work.Path, bound, hubixArgs, graph: sandbox.BaseAddress, port: hubix.Port);
-        var stack = new Stack(options, binary, work, db, sandbox, hubix, phones, date);
+        var ports = Enumerable.Range(0, replicas).Select(_ => Children.FreePort()).ToList();
+        var proxy = replicas > 1 ? new RoundRobinProxy(ports.Select(p => new Uri($"http://127.0.0.1:{p}/webhook")).ToList()) : null;
+        var webhook = proxy?.Webhook ?? new Uri($"http://127.0.0.1:{ports[0]}/webhook");
+        var sandbox = new SandboxServer(binary, work.Path, webhook, bound, sandboxArgs);
+        var servers = ports.Select((p, i) => new HubixServer(binary, db, work.Path, bound, hubixArgs, graph: sandbox.BaseAddress, port: p,
+            name: replicas > 1 ? $"hubix-{i + 1}" : "hubix")).ToList();
+        var stack = new Stack(options, binary, work, db, sandbox, servers, proxy, phones, date) { ServeArgs = [.. hubixArgs] };
         try
         {
+            if (proxy is not null)
+            {
+                await proxy.StartAsync(ct);
+            }
+
             await sandbox.StartAsync(ct);
             var common = HubixServer.CommonArgs(db, sandbox.BaseAddress).ToList();
             var sw = Stopwatch.StartNew();
@@ -104,7 +135,11 @@ public sealed class Stack : IAsyncDisposable
 
             Console.WriteLine(Last(await binary.RunCheckedAsync(["content", "import", Path.Combine(work.Path, "content"), .. common], work.Path, TimeSpan.FromMinutes(2), ct)));
             Console.WriteLine($"setup: {(importAdvisors ? advisors + " advisors and " : "")}a pack of {PackItems} imported in {sw.Elapsed.TotalSeconds:0.0} s");
-            await hubix.StartAsync(ct);
+            foreach (var server in servers)
+            {
+                await server.StartAsync(ct);
+            }
+
             return stack;
         }
         catch
@@ -122,6 +157,9 @@ public sealed class Stack : IAsyncDisposable
         $"--Hubix:WhatsApp:MessagesPerSecond={options.Mps.ToString(CultureInfo.InvariantCulture)}",
         // The bench decides when the daily template goes out (send-daily), not the 05:00 scheduler.
         "--Hubix:Schedule:Enabled=false",
+        // The sandbox's number is on TIER_2K (2,000 business-initiated conversations a day): the scenarios measure
+        // throughput, not the daily messaging limit, which would skip all but 2,000 templates.
+        "--Hubix:WhatsApp:MessagingLimit=-1",
         .. options.HubixExtra,
     ];
 
@@ -134,10 +172,10 @@ public sealed class Stack : IAsyncDisposable
     ];
 
     /// <summary>Runs <c>hubix send-daily --date</c> (a separate process, like an operator or cron); returns how many it queued.</summary>
-    public async Task<int> SendDailyAsync(CancellationToken ct)
+    public async Task<int> SendDailyAsync(CancellationToken ct, DateOnly? date = null)
     {
         var output = await Binary.RunCheckedAsync(
-            ["send-daily", "--date", PackDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), .. HubixServer.CommonArgs(_db, Sandbox.BaseAddress), .. HubixArgs(Options)],
+            ["send-daily", "--date", (date ?? PackDate).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), .. HubixServer.CommonArgs(_db, Sandbox.BaseAddress), .. ServeArgs],
             _work.Path, TimeSpan.FromMinutes(5), ct);
         var line = output.Split('\n').FirstOrDefault(l => l.Contains("daily template(s) queued", StringComparison.Ordinal)) ?? "";
         var reasons = string.Join("; ", output.Split('\n').Where(l => l.StartsWith("not sent", StringComparison.Ordinal)));
@@ -256,13 +294,22 @@ public sealed class Stack : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        if (Hubix.Process is { HasExited: false } p)
+        foreach (var server in Replicas)
         {
-            await p.StopAsync(TimeSpan.FromSeconds(10));
+            if (server.Process is { HasExited: false } p)
+            {
+                await p.StopAsync(TimeSpan.FromSeconds(10));
+            }
+
+            server.Dispose();
         }
 
-        Hubix.Dispose();
         Sandbox.Dispose();
+        if (Proxy is not null)
+        {
+            await Proxy.DisposeAsync();
+        }
+
         await _db.DisposeAsync();
         _work.Dispose();
     }

@@ -154,10 +154,10 @@ internal sealed class AccountHealthInboxHandler(AlertSender alerts, LiveFeed fee
 
             work.Db.Add(record);
             var published = record;
-            work.AfterCommit(() => feed.Publish(new LiveEvent("account_health", published.At, null, new
+            work.Publish(feed, new LiveEvent("account_health", published.At, null, new
             {
                 field = published.Field, @event = published.Event, subject = published.Subject, severity = published.Severity, summary = published.Summary,
-            })));
+            }));
         }
 
         if (raised.Count > 0)

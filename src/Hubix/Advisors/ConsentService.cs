@@ -102,7 +102,7 @@ public sealed class ConsentService(Outbox outbox, LiveFeed feed, IOptions<Consen
             outbox.CancelHeld(work, advisor.Phone, OptedOutHold);
         }
 
-        work.AfterCommit(() => feed.Publish(new LiveEvent(status == AdvisorStatus.OptedOut ? "opt_out" : "opt_in", row.At, row.Phone,
+        work.AfterSave(() => work.Publish(feed, new LiveEvent(status == AdvisorStatus.OptedOut ? "opt_out" : "opt_in", row.At, row.Phone,
             new { consentId = row.Id, source = row.Source, detail = row.Detail })));
         return true;
     }

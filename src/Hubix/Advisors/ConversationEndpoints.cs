@@ -93,7 +93,7 @@ public static partial class ConversationEndpoints
                 entry.Detail = detail.Length > AuditNote.MaxDetail ? detail[..AuditNote.MaxDetail] : detail;
             });
             var by = user.ActorName();
-            work.AfterCommit(() => feed.Publish(new LiveEvent("operator_reply", now, phone, new { outboxId = row.Id, text, by })));
+            work.AfterSave(() => work.Publish(feed, new LiveEvent("operator_reply", now, phone, new { outboxId = row.Id, text, by })));
         }
 
         await work.CommitAsync(ct);

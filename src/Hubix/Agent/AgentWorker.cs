@@ -166,7 +166,8 @@ public sealed partial class AgentWorker(
             }
         }
 
-        work.AfterCommit(() => Announce(advisor.Phone, turn, answer, replyTurn, row, action.HandoffOpened, now));
+        work.AfterSave(() => Announce(work, advisor.Phone, turn, answer, replyTurn, row, action.HandoffOpened, now));
+        work.AfterCommit(() => metrics.AgentLatency.Record(replyTurn.QueuedAfterMs!.Value / 1000.0, new KeyValuePair<string, object?>("intent", answer.Intent)));
         if (await work.CommitAsync(ct))
         {
             LogAnswered(Logger, turn.InboundWamid, advisor.Phone, answer.Intent, answer.Path, answer.LatencyMs);
@@ -221,10 +222,10 @@ public sealed partial class AgentWorker(
         _ => "unknown",
     };
 
-    private void Announce(string phone, ConversationTurn turn, AgentAnswer answer, ConversationTurn replyTurn, OutboxMessage? row, bool handoffOpened, DateTime now)
+    /// <summary>The answer on the live feed, with the reply's outbox id (known once saved).</summary>
+    private void Announce(UnitOfWork work, string phone, ConversationTurn turn, AgentAnswer answer, ConversationTurn replyTurn, OutboxMessage? row, bool handoffOpened, DateTime now)
     {
-        metrics.AgentLatency.Record(replyTurn.QueuedAfterMs!.Value / 1000.0, new KeyValuePair<string, object?>("intent", answer.Intent));
-        feed.Publish(new LiveEvent("agent", now, phone, new
+        work.Publish(feed, new LiveEvent("agent", now, phone, new
         {
             wamid = turn.InboundWamid,
             intent = answer.Intent,
@@ -236,7 +237,7 @@ public sealed partial class AgentWorker(
         }));
         if (handoffOpened)
         {
-            feed.Publish(new LiveEvent("handoff", now, phone, new { open = true, wamid = turn.InboundWamid }));
+            work.Publish(feed, new LiveEvent("handoff", now, phone, new { open = true, wamid = turn.InboundWamid }));
         }
     }
 

@@ -322,7 +322,7 @@ public sealed class DailySender(
         var reasons = JsonSerializer.Deserialize(run.Reasons, ScheduleJson.Default.DictionaryStringInt32) ?? [];
         if (run.Enqueued > 0 || run.Skipped > 0 || reasons.Count > 0)
         {
-            work.AfterCommit(() => feed.Publish(new LiveEvent("daily_run", run.FinishedAt, null, new
+            work.AfterSave(() => work.Publish(feed, new LiveEvent("daily_run", run.FinishedAt, null, new
             {
                 runId = run.Id, trigger = run.Trigger, startedAt = run.StartedAt, finishedAt = run.FinishedAt, due = run.Due, enqueued = run.Enqueued,
                 skipped = run.Skipped, reasons, note = run.Note,

@@ -209,7 +209,7 @@ public sealed class UnlockService(
         work.Db.Add(unlock);
         await outbox.EnqueueAsync(work, requests, ct);
         // The pack on the live feed as it starts (UnlockProgress announces how it ends), once the unlock has its id.
-        work.AfterCommit(() => feed.Publish(UnlockProgress.PackEvent(unlock, work.Now)));
+        work.AfterSave(() => work.Publish(feed, UnlockProgress.PackEvent(unlock, work.Now)));
 
         logger.LogInformation("Unlock {Group}: {Count} item(s) queued for {Phone} ({Kind}), until {ExpiresAt:o}", group, requests.Count, advisor.Phone, request.Kind, expires);
         return requests.Count == 0

@@ -106,7 +106,7 @@ internal static partial class LiveSocket
 
         if (http.Request.Query.TryGetValue("ticket", out var ticket))
         {
-            return services.GetRequiredService<WsTickets>().Redeem(ticket.ToString()) is not null;
+            return await services.GetRequiredService<WsTickets>().RedeemAsync(ticket.ToString(), http.RequestAborted) is not null;
         }
 
         return CredentialCheck.BearerOf(http.Request) is { } bearer

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Hubix.Kernel;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Hubix.Data;
@@ -25,6 +26,8 @@ public sealed class UnitOfWork : IAsyncDisposable
     private readonly List<Func<DbConnection, DbTransaction, CancellationToken, Task>> _writes = [];
     private readonly List<Action> _afterSave = [];
     private readonly List<Action> _afterCommit = [];
+    private readonly List<LiveEvent> _live = [];
+    private LiveFeed? _feed;
     private bool _committed;
 
     private UnitOfWork(HubixDb db, HubixDbContext context, DateTime now)
@@ -65,6 +68,17 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// </summary>
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
+    /// <summary>
+    /// Puts an event on the live feed if (and only if) this work commits. With replicas on PostgreSQL it is NOTIFYed inside
+    /// the transaction (<see cref="PostgresLiveRelay.NotifyAsync"/>), so every replica gets it, in commit order, even if
+    /// this process dies right after the commit; otherwise it is published after the commit.
+    /// </summary>
+    public void Publish(LiveFeed feed, LiveEvent e)
+    {
+        _feed = feed;
+        _live.Add(e);
+    }
+
     /// <summary>A raw-SQL write to run inside the transaction after the tracked rows were saved (their ids are known then), in the order planned.</summary>
     public void Write(Func<DbConnection, DbTransaction, CancellationToken, Task> write) => _writes.Add(write);
 
@@ -91,6 +105,7 @@ public sealed class UnitOfWork : IAsyncDisposable
 
         // One scan of the tracked rows before the gate (callers may turn automatic detection off for big batches).
         Db.ChangeTracker.DetectChanges();
+        List<byte[]>? localOnly;
         using (await _db.EnterWriteAsync(ct))
         {
             await using var tx = await Db.Database.BeginTransactionAsync(ct);
@@ -122,12 +137,54 @@ public sealed class UnitOfWork : IAsyncDisposable
                 await write(connection, transaction, ct);
             }
 
+            localOnly = await NotifyInTransactionAsync(connection, transaction, ct);
             await tx.CommitAsync(ct);
             _committed = true;
         }
 
+        PublishAfterCommit(localOnly);
         RunAfterCommit();
         return true;
+    }
+
+    /// <summary>null when the events were not NOTIFYed (one process): they are published after the commit.</summary>
+    private async Task<List<byte[]>?> NotifyInTransactionAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct)
+    {
+        if (_live.Count == 0 || _feed?.Relay is null || !_db.IsPostgres)
+        {
+            return null;
+        }
+
+        var events = new List<byte[]>(_live.Count);
+        foreach (var e in _live)
+        {
+            try
+            {
+                events.Add(LiveFeed.Serialize(e));
+            }
+            catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException)
+            {
+                // A feature's bad Data object must not fail the business transaction (as LiveFeed.Publish).
+            }
+        }
+
+        return await PostgresLiveRelay.NotifyAsync(connection, transaction, events, ct);
+    }
+
+    private void PublishAfterCommit(List<byte[]>? localOnly)
+    {
+        if (_feed is null)
+        {
+            return;
+        }
+
+        if (localOnly is null)
+        {
+            _live.ForEach(_feed.Publish);
+            return;
+        }
+
+        localOnly.ForEach(_feed.DeliverLocal);
     }
 
     private void RunAfterCommit()

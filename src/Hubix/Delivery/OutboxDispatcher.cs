@@ -44,6 +44,8 @@ public sealed class OutboxDispatcher : PollingWorker
     private readonly ILogger<OutboxDispatcher> _logger;
     private readonly ReplicaLease _lease;
     private readonly TimeSpan _leaseWait;
+    private readonly TimeSpan _requestTimeout;
+    private bool _leading;
 
     private readonly Channel<SendOutcome> _results = Channel.CreateUnbounded<SendOutcome>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _abortSends = new();
@@ -73,6 +75,7 @@ public sealed class OutboxDispatcher : PollingWorker
     {
         _lease = lease;
         _leaseWait = replicas.Value.LeaseInterval;
+        _requestTimeout = whatsApp.Value.RequestTimeout;
         _store = new OutboxStore(db, holds.ToList());
         _signal = signal;
         _services = services;
@@ -121,7 +124,13 @@ public sealed class OutboxDispatcher : PollingWorker
         {
             // Another replica dispatches: one process spends the number's throughput and paces each recipient (ADR-007).
             // What this one still has in flight finishes; its results are written as usual.
+            _leading = false;
             return _leaseWait;
+        }
+
+        if (!_leading)
+        {
+            await TakeOverAsync(now, ct);
         }
 
         if (now >= _nextMaintenance)
@@ -381,6 +390,32 @@ public sealed class OutboxDispatcher : PollingWorker
             _ => "unknown",
         };
         return kind + ": " + (e.Details ?? e.Message);
+    }
+
+    /// <summary>
+    /// This process just became the dispatcher (at start, or when the leader died). The rows the previous one left
+    /// <c>Sending</c> would wait out the full delivery lease (2 minutes by default) and hold back each of those
+    /// recipients' later items; only the previous leader could still be calling Meta for them, and no call outlives
+    /// the request timeout. So their leases end then (plus two lease checks), and reconciliation adopts them from
+    /// their status webhooks or requeues them after the grace, as for any expired lease.
+    /// </summary>
+    private async Task TakeOverAsync(DateTime now, CancellationToken ct)
+    {
+        // Once, before this term's first claim: later the Sending rows are this process's own.
+        _leading = true;
+        if (Volatile.Read(ref _inFlight) > 0)
+        {
+            // Our calls from an earlier term are still out, and their rows cannot be told apart: the leases stay.
+            return;
+        }
+
+        var until = now + _requestTimeout + _leaseWait + _leaseWait;
+        var cut = await _store.CutLeasesAsync(until, ct);
+        if (cut > 0)
+        {
+            _logger.LogWarning("Took over dispatch: {Count} send(s) the previous dispatcher left in flight are reconciled from {Until:O}", cut, until);
+            _nextMaintenance = until < _nextMaintenance ? until : _nextMaintenance;
+        }
     }
 
     private async Task MaintainAsync(DateTime now, CancellationToken ct)

@@ -320,6 +320,21 @@ internal sealed class OutboxStore(HubixDb db, IReadOnlyList<OutboxHold>? holds =
     /// send Meta reports, and the first wamid stored wins.
     /// </para>
     /// </remarks>
+    /// <summary>
+    /// On taking over dispatch: rows left <c>Sending</c> by the process that dispatched before (dead, or demoted and
+    /// finishing its last calls) get their lease cut to <paramref name="until"/>, when any call of theirs has ended, so
+    /// that reconciliation looks at them then instead of after the full <c>Hubix:Delivery:Lease</c>.
+    /// </summary>
+    public async Task<int> CutLeasesAsync(DateTime until, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        using var gate = await db.EnterWriteAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "UPDATE \"OutboxMessages\" SET \"LeaseUntil\" = @until WHERE \"State\" = " + Sending + " AND \"LeaseUntil\" > @until";
+        cmd.AddParameter("@until", until);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<(List<DeliveryStateChange> Changes, int Adopted, int Requeued)> ReconcileAsync(DateTime now, TimeSpan grace, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -73,7 +73,7 @@ public sealed class LiveFeed(ILogger<LiveFeed> logger)
                 return;
             }
 
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(e, Json);
+            var bytes = Serialize(e);
             if (relayTo is null || !relayTo.TryRelay(bytes))
             {
                 DeliverLocal(bytes);
@@ -85,6 +85,9 @@ public sealed class LiveFeed(ILogger<LiveFeed> logger)
             logger.LogWarning(ex, "Live event {Type} could not be published", e.Type);
         }
     }
+
+    /// <summary>An event as it goes on the wire (one JSON object, UTF-8).</summary>
+    public static byte[] Serialize(LiveEvent e) => JsonSerializer.SerializeToUtf8Bytes(e, Json);
 
     /// <summary>Offers one serialized event to this process's clients.</summary>
     public void DeliverLocal(byte[] utf8Event)

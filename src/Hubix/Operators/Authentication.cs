@@ -175,34 +175,3 @@ public sealed class CredentialCheck(IOptions<ServerOptions> server, UserService 
             : null;
     }
 }
-
-/// <summary>
-/// Short-lived, single-use tickets for <c>/ws</c>: a browser cannot set headers on a WebSocket, and a long-lived key in
-/// a URL ends up in proxy logs. A ticket is asked for with the session (or a token), works once within
-/// <see cref="AuthOptions.TicketLifetime"/>, and is kept in this process's memory (the socket opens on the same server
-/// that issued it, or the client asks again).
-/// </summary>
-public sealed class WsTickets(TimeProvider time, IOptions<AuthOptions> options)
-{
-    private readonly ConcurrentDictionary<string, (string Name, DateTimeOffset Until)> _tickets = new(StringComparer.Ordinal);
-
-    public string Issue(string actor)
-    {
-        var now = time.GetUtcNow();
-        foreach (var (k, v) in _tickets)
-        {
-            if (v.Until <= now)
-            {
-                _tickets.TryRemove(k, out _);
-            }
-        }
-
-        var ticket = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        _tickets[ticket] = (actor, now + options.Value.TicketLifetime);
-        return ticket;
-    }
-
-    /// <summary>The actor the ticket was issued to, once; null when unknown, used or expired.</summary>
-    public string? Redeem(string? ticket) =>
-        !string.IsNullOrEmpty(ticket) && _tickets.TryRemove(ticket, out var v) && v.Until > time.GetUtcNow() ? v.Name : null;
-}

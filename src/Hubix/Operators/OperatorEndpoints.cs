@@ -24,7 +24,7 @@ public static class OperatorEndpoints
         session.MapPost("/signout", (Delegate)SignOutAsync).WithName("SignOut").AllowAnonymous()
             .WithSummary("Ends the session (clears the cookie).");
 
-        app.MapPost("/api/ws-ticket", Ticket).WithName("CreateLiveFeedTicket").WithTags("Session").RequireViewer().RequireCors(DashboardCors.Policy)
+        app.MapPost("/api/ws-ticket", TicketAsync).WithName("CreateLiveFeedTicket").WithTags("Session").RequireViewer().RequireCors(DashboardCors.Policy)
             .WithSummary("A single-use ticket for /ws?ticket=..., valid for Hubix:Auth:TicketLifetime (30 s).");
 
         var tokens = app.MapGroup("/api/tokens").WithTags("Tokens").RequireViewer().RequireCors(DashboardCors.Policy);
@@ -73,8 +73,8 @@ public static class OperatorEndpoints
 
     public sealed record TicketDto(string Ticket, double ExpiresInSeconds);
 
-    private static Ok<TicketDto> Ticket(ClaimsPrincipal user, WsTickets tickets, IOptions<AuthOptions> options) =>
-        TypedResults.Ok(new TicketDto(tickets.Issue(user.ActorName()), options.Value.TicketLifetime.TotalSeconds));
+    private static async Task<Ok<TicketDto>> TicketAsync(ClaimsPrincipal user, WsTickets tickets, IOptions<AuthOptions> options, CancellationToken ct) =>
+        TypedResults.Ok(new TicketDto(await tickets.IssueAsync(user.ActorName(), ct), options.Value.TicketLifetime.TotalSeconds));
 
     public sealed record TokenRequest(string? Label);
 

@@ -1,3 +1,6 @@
+using Hubix.Data;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
@@ -26,6 +29,10 @@ public static class OperatorsFeature
         builder.Services.AddSingleton<CredentialCheck>();
         builder.Services.AddSingleton<FailureLimiter>();
         builder.Services.AddSingleton<WsTickets>();
+
+        // The cookie keys in the database: every replica reads and writes one key ring (ADR-007).
+        builder.Services.AddDataProtection().SetApplicationName("Hubix");
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<HubixDb>((o, db) => o.XmlRepository = new DatabaseKeyRing(db));
 
         builder.Services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "Session cookie or bearer", o => o.ForwardDefaultSelector = http =>

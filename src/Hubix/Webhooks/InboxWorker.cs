@@ -103,13 +103,10 @@ public sealed class InboxWorker(
             InboxLiveEvents.AddTo(live, e.Record);
         }
 
-        work.AfterCommit(() =>
+        foreach (var e in live)
         {
-            foreach (var e in live)
-            {
-                feed.Publish(e);
-            }
-        });
+            work.Publish(feed, e);
+        }
         await work.CommitAsync(ct);
     }
 

@@ -1,9 +1,11 @@
 using System.Net;
+using Hubix.Data;
 using Hubix.Delivery;
 using Hubix.Tests.Infrastructure;
 using Hubix.Webhooks;
 using Hubix.WhatsApp.Client;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hubix.Tests.Delivery;
 
@@ -190,6 +192,35 @@ public class DeliveryTests
         await kit.AdvanceUntilAsync(TimeSpan.FromSeconds(10), async () => (await kit.RowAsync(id)).State == OutboxState.Accepted, "the resend after the grace");
         Assert.Equal(1, kit.Stub.CountFor(id));
         Assert.True(kit.Now >= DeliveryKit.Start.UtcDateTime.AddMinutes(2), "not before the grace");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Delivery_a_new_dispatcher_does_not_wait_out_the_lease_of_the_one_that_died(string provider)
+    {
+        // The previous process claimed the row a moment before it was killed: its lease has two minutes left.
+        var database = await TestDatabase.CreateAsync(provider);
+        long id;
+        await using (var db = database.Open())
+        {
+            await db.MigrateAsync(NullLogger.Instance, Ct);
+            await using var ctx = db.CreateDbContext();
+            var row = Crashed("crash-left", DeliveryKit.Start.UtcDateTime);
+            row.LeaseUntil = DeliveryKit.Start.UtcDateTime.AddMinutes(2);
+            ctx.Add(row);
+            await ctx.SaveChangesAsync(Ct);
+            id = row.Id;
+        }
+
+        // The new dispatcher cuts that lease to the request timeout (10 s) plus two lease checks (1 s each) when it takes
+        // over, so the row is reconciled 12 s in and resent after the grace (2 min), at the next maintenance round after 2:12;
+        // without the cut it could not go before 4:00 (the dead process's lease, then the grace).
+        await using var kit = await DeliveryKit.StartAsync(provider, database: database);
+        await HubixTestHost.EventuallyAsync(async () => (await kit.RowAsync(id)).LeaseUntil < DeliveryKit.Start.UtcDateTime.AddSeconds(30), "the lease to be cut at the takeover");
+        await kit.AdvanceUntilAsync(TimeSpan.FromSeconds(5), async () => (await kit.RowAsync(id)).State == OutboxState.Accepted, "the resend", maxSteps: 60);
+        Assert.True(kit.Now < DeliveryKit.Start.UtcDateTime.AddMinutes(4), $"resent at {kit.Now:O}, not after the dead process's lease plus the grace");
+        Assert.True(kit.Now >= DeliveryKit.Start.UtcDateTime.AddMinutes(2), "not before the grace after the cut lease");
+        Assert.Equal(1, kit.Stub.CountFor(id));
     }
 
     private static OutboxMessage Crashed(string key, DateTime now) => new()

@@ -102,6 +102,41 @@ public class ReplicaTests
             await ReceiveContainingAsync(wsA, "hello B", "A's socket to show the message B processed");
             await ReceiveContainingAsync(wsB, "hello A", "B's socket to show the message A processed");
 
+            // A load balancer without stickiness: a session signed in on A works on B (one key ring, in the database), and
+            // a live-feed ticket A issued opens a socket on B, once (tickets in the database).
+            using (var created = await apiA.PostAsJsonAsync("/api/users", new { name = "rhea", role = "viewer", password = "replica-pass-0123" }, Ct))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+            }
+
+            var cookies = new System.Net.CookieContainer();
+            using var browserA = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri($"http://127.0.0.1:{portA}") };
+            using (var signIn = await browserA.PostAsJsonAsync("/api/session", new { name = "rhea", password = "replica-pass-0123" }, Ct))
+            {
+                Assert.True(signIn.IsSuccessStatusCode, $"sign-in on A: {(int)signIn.StatusCode}");
+            }
+
+            using var browserB = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = new Uri($"http://127.0.0.1:{portB}") };
+            foreach (System.Net.Cookie cookie in cookies.GetAllCookies())
+            {
+                browserB.DefaultRequestHeaders.Add("Cookie", $"{cookie.Name}={cookie.Value}");
+            }
+
+            var me = await browserB.GetFromJsonAsync<JsonObject>("/api/session", Ct);
+            Assert.Equal("rhea", (string?)me?["name"]);
+            var ticket = (string?)(await (await browserA.PostAsync("/api/ws-ticket", null, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct))?["ticket"];
+            Assert.False(string.IsNullOrEmpty(ticket));
+            using (var byTicket = new ClientWebSocket())
+            {
+                await byTicket.ConnectAsync(new Uri($"ws://127.0.0.1:{portB}/ws?ticket={ticket}"), Ct);
+                Assert.Equal(WebSocketState.Open, byTicket.State);
+            }
+
+            using (var again = new ClientWebSocket())
+            {
+                await Assert.ThrowsAsync<WebSocketException>(() => again.ConnectAsync(new Uri($"ws://127.0.0.1:{portA}/ws?ticket={ticket}"), Ct));
+            }
+
             // The fan-out with both replicas up: the leader sends everything, the standby nothing (one budget, one pacer).
             await ServeProcess.RunCliAsync(["send-daily", "--date", today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), .. common], dir);
             await HubixTestHost.EventuallyAsync(async () => await AcceptedAsync(control) >= Advisors, "every template to be accepted", 120_000);
