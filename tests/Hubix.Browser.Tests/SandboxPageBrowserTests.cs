@@ -45,7 +45,8 @@ public class SandboxPageBrowserTests
         await PackImport.StoreAsync(pair.Hubix.Db, pack, now, Ct);
 
         // The Hindi daily template reaches the phone; the phone taps it and gets the Hindi items.
-        Assert.Equal(1, (await services.GetRequiredService<DailySender>().RunAsync(new DailyRequest("test", Force: true), Ct)).Enqueued);
+        var run = await services.GetRequiredService<DailySender>().RunAsync(new DailyRequest("test", Force: true), Ct);
+        Assert.True(run.Enqueued == 1, $"daily run: {run.Enqueued} enqueued; {string.Join(", ", run.Reasons.Select(r => r.Key + "=" + r.Value))}; {run.Note}");
         var template = await ReceivedAsync(pair, 1);
         Assert.Equal("hi", template[0]!["language"]?.GetValue<string>());
         await pair.TapAsync(Vikram, template[0]!["id"]!.GetValue<string>(), "0");
