@@ -138,14 +138,20 @@ public sealed class AgentScenario(Options options)
 {
     public async Task<int> RunAsync(CancellationToken outer)
     {
-        var evalPath = Path.Combine(options.Repo, "tests", "Hubix.Tests", "Agent", "agent-eval.jsonl");
-        if (!File.Exists(evalPath))
+        var sets = options.AgentSet switch { "en" => new[] { "agent-eval.jsonl" }, "i18n" => ["agent-eval-i18n.jsonl"], _ => ["agent-eval.jsonl", "agent-eval-i18n.jsonl"] };
+        var texts = new List<string>();
+        foreach (var set in sets)
         {
-            throw new NotAvailableException($"{evalPath} (the agent evaluation set) is missing");
+            var evalPath = Path.Combine(options.Repo, "tests", "Hubix.Tests", "Agent", set);
+            if (!File.Exists(evalPath))
+            {
+                throw new NotAvailableException($"{evalPath} (an agent evaluation set) is missing");
+            }
+
+            texts.AddRange(File.ReadLines(evalPath).Where(l => l.Trim().Length > 0)
+                .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString() ?? ""));
         }
 
-        var texts = File.ReadLines(evalPath).Where(l => l.Trim().Length > 0)
-            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString() ?? "").ToList();
         var bound = TimeSpan.FromSeconds(options.Timeout ?? 600);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
         cts.CancelAfter(bound);
@@ -191,14 +197,58 @@ public sealed class AgentScenario(Options options)
         var latencies = firstReply.Where(f => sentAt.ContainsKey(f.Key)).Select(f => (f.Value - sentAt[f.Key]).TotalMilliseconds).Order().ToList();
         var span = (firstReply.Values.Max() - start).TotalSeconds;
         context.LoadAtEnd = RunContext.LoadAverage();
-        var report = new Report("agent", context, options);
+        var english = options.AgentSet == "en";
+        var report = new Report(english ? "agent" : "agent-languages", context, options);
         report.Add("db", stack.Db.Provider);
         report.Add("texts / replied", $"{texts.Count} / {firstReply.Count}", $"{texts.Count}", firstReply.Count == texts.Count);
         report.Add("replies/s", (firstReply.Count / span).ToString("0.0", CultureInfo.InvariantCulture));
         report.Add("text→reply accepted p50 ms", Fmt.Ms(Fmt.Percentile(latencies, 50)));
         report.Add("text→reply accepted p95 ms", Fmt.Ms(Fmt.Percentile(latencies, 95)));
+        if (!english)
+        {
+            await AddPerLanguageAsync(report, stack, ct);
+            await AddFootprintAsync(report, ct);
+        }
         report.Print();
         report.Record();
         return report.AllTargetsMet ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The agent's own time per message (<c>AgentEngine.AnswerAsync</c>: detection, transliteration, rules, classifiers,
+    /// retrieval; stored on the user turn as <c>LatencyMs</c>) by the message's detected language: what issue 18's
+    /// "p95 per message on the CPU &lt; 50 ms" is about. The end-to-end figures above are mostly queueing (all texts at once).
+    /// </summary>
+    private static async Task AddPerLanguageAsync(Report report, Stack stack, CancellationToken ct)
+    {
+        var rows = await stack.Db.QueryAsync(
+            "SELECT COALESCE(\"Lang\", '?'), \"LatencyMs\" FROM \"ConversationTurns\" WHERE \"Role\" = 'user' AND \"LatencyMs\" IS NOT NULL",
+            r => (Lang: r.GetString(0), Ms: r.GetDouble(1)), ct);
+        foreach (var lang in new[] { "en", "hi", "hi-Latn" })
+        {
+            var ms = rows.Where(r => r.Lang == lang).Select(r => r.Ms).Order().ToList();
+            var p95 = ms.Count == 0 ? double.NaN : Fmt.Percentile(ms, 95);
+            report.Add($"agent {lang} p50 / p95 ms (n)",
+                ms.Count == 0 ? "none" : $"{Fmt.Ms(Fmt.Percentile(ms, 50))} / {Fmt.Ms(p95)} ({ms.Count})", "p95 < 50", ms.Count > 0 && p95 < 50);
+        }
+    }
+
+    /// <summary><c>hubix agent footprint</c>: resident and managed memory before and after the language models are built.</summary>
+    private async Task AddFootprintAsync(Report report, CancellationToken ct)
+    {
+        var binary = await HubixBinary.FindAsync(options, ct);
+        var (code, output) = await HubixBinary.RunAsync(binary.Path, ["agent", "footprint"], options.Repo, TimeSpan.FromSeconds(60), ct);
+        var json = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith('{'));
+        if (code != 0 || json is null)
+        {
+            report.Add("language models RSS / managed growth MB", "not measured (hubix agent footprint failed)", "< 20", false);
+            return;
+        }
+
+        var f = JsonDocument.Parse(json).RootElement;
+        var rss = f.GetProperty("RssGrowthMb").GetDouble();
+        report.Add("language models RSS / managed growth MB",
+            string.Create(CultureInfo.InvariantCulture, $"{rss:0.0} ({f.GetProperty("RssBeforeMb").GetDouble():0.0} → {f.GetProperty("RssAfterMb").GetDouble():0.0}) / {f.GetProperty("ManagedGrowthMb").GetDouble():0.0}"),
+            "< 20", rss < 20);
     }
 }

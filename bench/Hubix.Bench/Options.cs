@@ -14,7 +14,8 @@ public sealed class Options
           fanout      N advisors, the daily template, sandbox limited to --mps messages/s
           clickstorm  N advisors tap within --tap-window seconds; packs of 6 items
           chaos       fanout + clickstorm with sandbox faults and hubix SIGKILLed every --kill-every seconds
-          agent       the agent evaluation set through the webhook, end to end
+          agent       the agent evaluation sets through the webhook, end to end, with the agent's own time per message
+                      by language (en, hi, hi-Latn) and the memory of the language models (`hubix agent footprint`)
           history     generate --days of realistic history for --advisors into an SQLite file (--db) or a PostgreSQL
                       database (--provider postgres --connection CONN), with bulk inserts, deterministic by --seed
           replicas    PostgreSQL (--postgres), three `hubix serve` replicas behind a round-robin webhook proxy: the fan-out
@@ -44,6 +45,8 @@ public sealed class Options
           --tap-minutes N      day: minutes over which the taps and chats are spread (5; the real day spreads them over 10)
           --taps N             day: advisors who tap (30% of --advisors); replicas: 2000
           --chats N            day: advisors who write a text (2% of --advisors); replicas: 200
+          --set S              agent: en (agent-eval.jsonl, the table "agent"), i18n (agent-eval-i18n.jsonl) or all
+                               (both; default); i18n and all record in the table "agent-languages"
           --no-record          do not append a row to BENCHMARKS.md
           --keep               keep the temp directory (database, logs) for inspection
           --repo DIR           repository root (default: found from the working directory)
@@ -76,6 +79,9 @@ public sealed class Options
     public int? Taps { get; init; }
     public int? Chats { get; init; }
 
+    /// <summary>agent: which evaluation sets to send (en, i18n, all).</summary>
+    public string AgentSet { get; init; } = "all";
+
     /// <summary>A hubix executable to run instead of the Release build output (e.g. a ReadyToRun publish).</summary>
     public string? HubixBinary { get; init; }
 
@@ -101,6 +107,7 @@ public sealed class Options
         int? days = null, historyDays = null, taps = null, chats = null;
         double tapMinutes = 5;
         bool record = true, keep = false;
+        var agentSet = "all";
         var hubixExtra = new List<string>();
         for (var i = 1; i < args.Length; i++)
         {
@@ -154,6 +161,14 @@ public sealed class Options
                 case "--tap-minutes": tapMinutes = NextDouble(0.05, 60); break;
                 case "--taps": taps = NextInt(0, 1_000_000); break;
                 case "--chats": chats = NextInt(0, 1_000_000); break;
+                case "--set":
+                    agentSet = Next().ToLowerInvariant();
+                    if (agentSet is not ("en" or "i18n" or "all"))
+                    {
+                        throw new ArgumentException("--set is en, i18n or all");
+                    }
+
+                    break;
                 default: throw new ArgumentException($"unknown option '{a}'");
             }
         }
@@ -177,7 +192,7 @@ public sealed class Options
             TapWindow = tapWindow, KillEvery = killEvery, Timeout = timeout, Postgres = postgres, Seed = seed, Record = record,
             Keep = keep, Repo = repo, HubixExtra = hubixExtra, HubixBinary = hubixBinary,
             Days = days, HistoryDays = historyDays, DbPath = dbPath, Connection = connection, Provider = provider,
-            TapMinutes = tapMinutes, Taps = taps, Chats = chats,
+            TapMinutes = tapMinutes, Taps = taps, Chats = chats, AgentSet = agentSet,
             CommandLine = "dotnet run -c Release --project bench/Hubix.Bench -- " + string.Join(' ', shown),
         };
     }

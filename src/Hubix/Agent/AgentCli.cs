@@ -106,8 +106,65 @@ public static class AgentCli
             return 0;
         });
 
+        var footprint = new Command("footprint",
+            "Print the memory the Hindi and Hinglish models take: resident and managed memory before and after building them (JSON)");
+        footprint.SetAction(async (ParseResult _, CancellationToken ct) =>
+        {
+            await Console.Out.WriteLineAsync(JsonSerializer.Serialize(LanguageFootprint.Measure(), s_json));
+            return 0;
+        });
+
         var agent = new Command("agent", "The AI CRM agent");
         agent.Subcommands.Add(ask);
+        agent.Subcommands.Add(footprint);
         return agent;
+    }
+}
+
+/// <summary>
+/// What the language models cost in memory (issue 18's "no growth in idle memory beyond 20 MB"): the process's resident
+/// set (<c>/proc/self/status</c> VmRSS) and the managed heap after a full collection, before and after the n-gram
+/// classifier, the transliteration lexicon, the language detector and the fixed texts are built and each used once.
+/// Nothing else is loaded in between (no host, no MiniLM), so the difference is theirs.
+/// </summary>
+internal static class LanguageFootprint
+{
+    public sealed record Result(double RssBeforeMb, double RssAfterMb, double RssGrowthMb, double ManagedBeforeMb, double ManagedAfterMb, double ManagedGrowthMb);
+
+    public static Result Measure()
+    {
+        var (rss0, heap0) = Now();
+        var examples = NgramClassifier.Default;
+        string[] samples = ["मैसेज बंद कर दीजिए", "stop karo yaar", "aaj ka content bhejo", "nifty kahan band hua?", "What is an SIP?"];
+        foreach (var text in samples)
+        {
+            var canonical = Transliteration.Canonical(text);
+            _ = examples.Scores(canonical);
+            _ = StopRules.Check(canonical);
+            _ = LanguageDetector.Detect(text);
+        }
+
+        _ = AgentTexts.For(AgentLanguages.Hindi).Help + AgentTexts.For(AgentLanguages.Hinglish).Help;
+        var (rss1, heap1) = Now();
+        return new Result(rss0, rss1, Math.Round(rss1 - rss0, 1), heap0, heap1, Math.Round(heap1 - heap0, 1));
+    }
+
+    private static (double RssMb, double ManagedMb) Now()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var managed = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1);
+        var rss = 0.0;
+        if (File.Exists("/proc/self/status"))
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            if (line is not null && long.TryParse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var kb))
+            {
+                rss = Math.Round(kb / 1024.0, 1);
+            }
+        }
+
+        return (rss, managed);
     }
 }

@@ -54,10 +54,10 @@ public sealed class DbPackKnowledgeSource(
 
             // Only what advisors may be sent: the approved version of each pack, never a draft under review.
             var items = await context.Set<ContentItem>().AsNoTracking().Where(i => i.Pack!.Date >= oldest && i.Version == i.Pack.ApprovedVersion)
-                .Select(i => new { i.Pack!.Date, i.PackId, i.Position, i.Kind, i.Text, i.Caption })
+                .Select(i => new { i.Pack!.Date, i.PackId, i.Position, i.Kind, i.Text, i.Caption, i.Lang })
                 .ToListAsync(cancellationToken);
             var list = new List<KnowledgePassage>(items.Count);
-            foreach (var i in items.OrderBy(i => i.Date).ThenBy(i => i.PackId).ThenBy(i => i.Position))
+            foreach (var i in items.Where(i => PackDirectoryKnowledgeSource.IsEnglishOrShared(i.Lang)).OrderBy(i => i.Date).ThenBy(i => i.PackId).ThenBy(i => i.Position))
             {
                 var raw = i.Kind is KnowledgePassage.PostKind or KnowledgePassage.UpdateKind ? i.Text : i.Caption;
                 var text = PackDirectoryKnowledgeSource.Resolve(raw ?? "", i.Date);

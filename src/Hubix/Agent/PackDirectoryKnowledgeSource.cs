@@ -101,6 +101,11 @@ public sealed partial class PackDirectoryKnowledgeSource(IOptions<AgentOptions> 
         {
             index++;
             var kind = item.TryGetProperty("kind", out var k) ? k.GetString() ?? "" : "";
+            if (!IsEnglishOrShared(Str(item, "lang")))
+            {
+                continue;
+            }
+
             var text = kind is KnowledgePassage.PostKind or KnowledgePassage.UpdateKind
                 ? Str(item, "text")
                 : Str(item, "caption");
@@ -116,6 +121,14 @@ public sealed partial class PackDirectoryKnowledgeSource(IOptions<AgentOptions> 
 
         return result;
     }
+
+    /// <summary>
+    /// The library the assistant quotes is the English one (items without <c>lang</c>, or in English): its retrieval and
+    /// its answers were built and evaluated on it (ADR-010). Other language variants of a pack are sent on unlock but not
+    /// quoted yet, so an English answer never quotes Devanagari and the evaluations stay as measured.
+    /// </summary>
+    internal static bool IsEnglishOrShared(string? lang) =>
+        string.IsNullOrEmpty(lang) || lang.Equals("en", StringComparison.OrdinalIgnoreCase) || lang.StartsWith("en-", StringComparison.OrdinalIgnoreCase);
 
     private static string Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";

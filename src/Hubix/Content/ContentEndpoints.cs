@@ -23,7 +23,7 @@ public static class ContentEndpoints
         app.MapGet("/media/{sha256}", GetMediaAsync).WithName("GetMedia").ExcludeFromDescription();
     }
 
-    public sealed record PackItemDto(long Id, int Position, string Kind, string? Text, string? Caption, string? FileName, string? Url, string? MimeType, string? CloudMediaId);
+    public sealed record PackItemDto(long Id, int Position, string Kind, string? Text, string? Caption, string? FileName, string? Url, string? MimeType, string? CloudMediaId, string? Lang = null);
 
     /// <param name="Version">The newest version, whose items are listed.</param>
     /// <param name="State"><c>draft</c> or <c>approved</c> (of the newest version).</param>
@@ -171,7 +171,7 @@ public static class ContentEndpoints
             p.ApprovedVersion == p.Version ? PackStates.Approved : PackStates.Draft, p.ApprovedVersion, p.CreatedBy, p.ApprovedBy, p.ApprovedAt, byPack[p.Id].Select(i =>
         {
             var m = i.MediaId is { } id && media.TryGetValue(id, out var f) ? f : default;
-            return new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, m.MimeType, m.CloudMediaId);
+            return new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, m.MimeType, m.CloudMediaId, i.Lang);
         }).ToList())).ToList();
         return TypedResults.Ok(packs);
     }

@@ -24,11 +24,23 @@ public sealed class ContentOptions : IHubixOptions
     /// </summary>
     public bool RequireApproval { get; set; }
 
+    /// <summary>
+    /// The language of a pack's items that carry no better match (<c>pack.json</c> items may carry <c>lang</c>): an advisor
+    /// whose language (<c>Advisor.Language</c>) has no items in a pack gets this language's items, and the unlock records
+    /// the fallback. Default <c>en</c>.
+    /// </summary>
+    public string DefaultLanguage { get; set; } = "en";
+
     public IEnumerable<string> Problems()
     {
         if (MediaIdLifetime <= TimeSpan.Zero || MediaIdLifetime > TimeSpan.FromDays(30))
         {
             yield return "Hubix:Content:MediaIdLifetime must be positive and under Meta's 30 days (e.g. 29.00:00:00).";
+        }
+
+        if (!PackLanguages.IsValidTag(DefaultLanguage))
+        {
+            yield return $"Hubix:Content:DefaultLanguage '{DefaultLanguage}' is not a language code (e.g. en, hi, hi-Latn).";
         }
 
         if (UploadRetry < TimeSpan.Zero)

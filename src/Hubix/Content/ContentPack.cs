@@ -76,6 +76,12 @@ public sealed class ContentItem
     /// <summary><see cref="ItemKinds"/>.</summary>
     public required string Kind { get; set; }
 
+    /// <summary>
+    /// The language this item is for (<c>hi</c>, <c>en</c>, <c>hi-Latn</c>), or null for an item every advisor gets
+    /// (<see cref="PackLanguages"/> chooses a pack's language per advisor).
+    /// </summary>
+    public string? Lang { get; set; }
+
     /// <summary>Body of a post or update (may use {name} and {date}).</summary>
     public string? Text { get; set; }
 
@@ -135,6 +141,7 @@ internal sealed class ContentItemConfiguration : IEntityTypeConfiguration<Conten
         b.HasIndex(x => new { x.PackId, x.Version, x.Position });
         b.Property(x => x.Version).HasDefaultValue(1);
         b.Property(x => x.Kind).HasMaxLength(16);
+        b.Property(x => x.Lang).HasMaxLength(16);
         b.Property(x => x.Url).HasMaxLength(2000);
         b.Property(x => x.FileName).HasMaxLength(240);
         b.HasOne(x => x.Media).WithMany().HasForeignKey(x => x.MediaId).OnDelete(DeleteBehavior.Restrict);

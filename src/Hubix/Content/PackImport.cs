@@ -24,6 +24,9 @@ public sealed class PackItemDocument
     public string? Caption { get; set; }
     public string? Text { get; set; }
     public string? Filename { get; set; }
+
+    /// <summary>The language this item is for (<c>hi</c>, <c>en</c>, <c>hi-Latn</c>); absent: for every advisor (<see cref="PackLanguages"/>).</summary>
+    public string? Lang { get; set; }
 }
 
 /// <summary>A bad pack: which field, and why.</summary>
@@ -170,6 +173,25 @@ public static class PackImport
             return null;
         }
 
+        string? lang = null;
+        if (item.Lang is not null)
+        {
+            if (PackLanguages.IsValidTag(item.Lang.Trim()))
+            {
+                lang = PackLanguages.Normalize(item.Lang);
+            }
+            else
+            {
+                problems.Add($"{at}.lang: '{item.Lang}' is not a language code (e.g. hi, en, hi-Latn); leave it out for an item for every language");
+            }
+        }
+
+        return await CheckKindAsync(item, kind, at, openFile, problems, ct) is { } valid ? valid with { Lang = lang } : null;
+    }
+
+    private static async Task<ValidItem?> CheckKindAsync(
+        PackItemDocument item, string kind, string at, Func<string, CancellationToken, Task<PackFile?>> openFile, List<string> problems, CancellationToken ct)
+    {
         if (kind is ItemKinds.Post or ItemKinds.Update)
         {
             return CheckText(item, kind, at, problems);
@@ -328,6 +350,7 @@ public static class PackImport
                 Version = existing.Version,
                 Position = i,
                 Kind = v.Kind,
+                Lang = v.Lang,
                 Text = v.Text,
                 Caption = v.Caption,
                 FileName = v.FileName,
@@ -413,7 +436,8 @@ public static class PackImport
 
 public sealed record ValidMedia(string FileName, string MimeType, byte[] Bytes);
 
-public sealed record ValidItem(string Kind, string? Text, string? Caption, string? FileName, string? Url, ValidMedia? Media);
+/// <param name="Lang">The language the item is for, normalised (<c>hi-Latn</c>); null for every language.</param>
+public sealed record ValidItem(string Kind, string? Text, string? Caption, string? FileName, string? Url, ValidMedia? Media, string? Lang = null);
 
 /// <summary>What <see cref="PackImport.StoreAsync"/> stored: the pack, the media it uses, and the version and its state.</summary>
 public sealed record StoredPack(long PackId, IReadOnlyList<long> MediaIds, bool Replaced, int Version, string State);

@@ -25,7 +25,7 @@ public static class PackResolver
         db.Set<ContentItem>().AsNoTracking().Where(i => i.PackId == packId && i.Version == version).OrderBy(i => i.Position)
             .Select(i => new ContentItem
             {
-                Id = i.Id, PackId = i.PackId, Version = i.Version, Position = i.Position, Kind = i.Kind, Text = i.Text, Caption = i.Caption, FileName = i.FileName, Url = i.Url,
+                Id = i.Id, PackId = i.PackId, Version = i.Version, Position = i.Position, Kind = i.Kind, Lang = i.Lang, Text = i.Text, Caption = i.Caption, FileName = i.FileName, Url = i.Url,
                 MediaId = i.MediaId,
                 Media = i.Media == null ? null : new MediaFile
                 {

@@ -31,6 +31,9 @@ public sealed class DailySend
 
     public DateTime CreatedAt { get; set; }
 
+    /// <summary>The advisor's language (<c>Advisor.Language</c>) when the day was decided; the metrics count templates by it.</summary>
+    public string? AdvisorLanguage { get; set; }
+
     /// <summary>The daily template's language code sent (queued sends).</summary>
     public string? TemplateLanguage { get; set; }
 
@@ -73,6 +76,7 @@ internal sealed class DailySendConfiguration : IEntityTypeConfiguration<DailySen
         b.Property(x => x.Reason).HasMaxLength(200);
         b.Property(x => x.OutboxKey).HasMaxLength(300);
         b.Property(x => x.TemplateLanguage).HasMaxLength(16);
+        b.Property(x => x.AdvisorLanguage).HasMaxLength(16);
     }
 }
 

@@ -362,7 +362,7 @@ public sealed class DailySender(
                     work.Db.Add(new DailySend
                     {
                         AdvisorId = a.Id, Phone = a.Phone, LocalDate = date, PackId = pack.Id, State = DailySendState.Queued, OutboxKey = key, CreatedAt = now,
-                        TemplateLanguage = (a.Template ?? template.Value.Default).Language, LanguageFallback = a.Template?.Fallback ?? false,
+                        AdvisorLanguage = a.Language, TemplateLanguage = (a.Template ?? template.Value.Default).Language, LanguageFallback = a.Template?.Fallback ?? false,
                     });
                     requests.Add(TemplateRequest(a, date, pack, key, now));
                 }
@@ -403,6 +403,7 @@ public sealed class DailySender(
                 work.Db.AddRange(fresh.Select(c => new DailySend
                 {
                     AdvisorId = c.Advisor.Id, Phone = c.Advisor.Phone, LocalDate = c.Date, State = DailySendState.Skipped, Reason = reason, CreatedAt = now,
+                    AdvisorLanguage = c.Advisor.Language,
                 }));
                 await work.CommitAsync(ct);
                 return fresh.Count;

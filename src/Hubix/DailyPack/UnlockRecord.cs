@@ -54,6 +54,18 @@ public sealed class UnlockRecord
     /// <summary>Items left out because their media was not uploaded yet (and no public link is configured).</summary>
     public int SkippedItems { get; set; }
 
+    /// <summary>The advisor's language when they asked (<c>Advisor.Language</c>); the metrics count packs by it.</summary>
+    public string? AdvisorLanguage { get; set; }
+
+    /// <summary>
+    /// The pack's language variant sent (<see cref="Content.PackLanguages"/>): items without a language plus those in this
+    /// one. Null when nothing was chosen (a pack with no approved version). A resend sends the same variant.
+    /// </summary>
+    public string? PackLanguage { get; set; }
+
+    /// <summary>The advisor's language had no items in the pack, so <see cref="PackLanguage"/> is another (the default).</summary>
+    public bool LanguageFallback { get; set; }
+
     public DateTime? FirstAcceptedAt { get; set; }
     public DateTime? DeliveredAt { get; set; }
     public DateTime? FinishedAt { get; set; }
@@ -81,6 +93,8 @@ internal sealed class UnlockRecordConfiguration : IEntityTypeConfiguration<Unloc
         b.Property(x => x.TapKind).HasMaxLength(32);
         b.Property(x => x.ResolvedBy).HasMaxLength(16);
         b.Property(x => x.FailureReason).HasMaxLength(512);
+        b.Property(x => x.AdvisorLanguage).HasMaxLength(16);
+        b.Property(x => x.PackLanguage).HasMaxLength(16);
     }
 }
 

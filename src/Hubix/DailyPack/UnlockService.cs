@@ -119,7 +119,7 @@ public sealed class UnlockService(
             return new UnlockResult(UnlockOutcome.LimitReached, null, true, Invariant($"Already delivered {sameScope.Count} times today."));
         }
 
-        var items = await ItemsToSendAsync(work.Db, pack, request, ct);
+        var (items, language) = await ItemsToSendAsync(work.Db, pack, request, advisor.Language, contentOptions.Value.DefaultLanguage, ct);
         if (items.Count == 0)
         {
             return request.IsResend
@@ -132,7 +132,7 @@ public sealed class UnlockService(
             ? sameScope.Select(u => u.Sequence).Append(original.Sequence).Max() + 1
             : sameScope.Count + 1;
 
-        return await QueueAsync(work, advisor, request, pack, localDate, sequence, resolvedBy, items, ct);
+        return await QueueAsync(work, advisor, request, pack, localDate, sequence, resolvedBy, items, language, ct);
     }
 
     /// <summary>A draft is never sent: the tap is recorded as a failed unlock (<c>pack_not_approved</c>) and the advisor hears there is no pack yet.</summary>
@@ -147,7 +147,7 @@ public sealed class UnlockService(
 
         var siblings = await SiblingsAsync(work.Db, advisor.Id, pack.Id, localDate, ct);
         var sequence = siblings.Where(u => u.Scope == request.Scope).Select(u => u.Sequence).DefaultIfEmpty(0).Max() + 1;
-        var recorded = await QueueAsync(work, advisor, request, pack, localDate, sequence, resolvedBy, [], ct, PackStates.NotApprovedReason);
+        var recorded = await QueueAsync(work, advisor, request, pack, localDate, sequence, resolvedBy, [], null, ct, PackStates.NotApprovedReason);
         await outbox.ReplyAsync(work, advisor.Phone, Options.NoPackReply.Replace("{date}", ContentRender.FormatDate(pack.Date), StringComparison.Ordinal),
             "unlock-nopack:" + request.RequestId, request.At, ct);
         logger.LogInformation("Unlock request {RequestId} from {Phone}: pack {PackId} is not approved", request.RequestId, advisor.Phone, pack.Id);
@@ -157,7 +157,7 @@ public sealed class UnlockService(
     /// <summary>The items in order, rendered and queued as one outbox group, and the unlock that tracks them.</summary>
     private async Task<UnlockResult> QueueAsync(
         UnitOfWork work, Advisor advisor, UnlockRequest request, PackSummary pack, DateOnly localDate, int sequence, string resolvedBy,
-        List<ContentItem> items, CancellationToken ct, string? failure = null)
+        List<ContentItem> items, PackLanguageChoice? language, CancellationToken ct, string? failure = null)
     {
         var group = Invariant($"{UnlockTracker.GroupPrefix}{advisor.Phone}:{pack.Id}:{request.Scope}:{localDate:yyyy-MM-dd}:{sequence}");
         var expires = (request.IsResend ? advisor.LastInboundAt!.Value : request.At) + Options.Window;
@@ -200,6 +200,9 @@ public sealed class UnlockService(
             CreatedAt = work.Now,
             ItemCount = requests.Count,
             SkippedItems = skipped,
+            AdvisorLanguage = request.ResendOf?.AdvisorLanguage ?? advisor.Language,
+            PackLanguage = language?.Language,
+            LanguageFallback = language?.Fallback ?? false,
             State = requests.Count == 0 ? UnlockState.Failed : UnlockState.Delivering,
             FailureReason = requests.Count == 0 ? failure ?? "media_not_ready" : null,
         };
@@ -285,23 +288,32 @@ public sealed class UnlockService(
     }
 
     /// <summary>
-    /// The approved version's items in the request's scope; for a resend, those of the version the original sent that
-    /// Meta has not accepted (a newer version approved since does not change what an unlock was).
+    /// The approved version's items in the request's scope and the advisor's language variant (<see cref="PackLanguages"/>:
+    /// items for everyone plus those of their language, else of the default language, recorded as a fallback); for a resend,
+    /// those of the version and variant the original sent that Meta has not accepted (a newer version approved since, or a
+    /// language changed since, does not change what an unlock was).
     /// </summary>
-    private static async Task<List<ContentItem>> ItemsToSendAsync(HubixDbContext db, PackSummary pack, UnlockRequest request, CancellationToken ct)
+    private static async Task<(List<ContentItem> Items, PackLanguageChoice Language)> ItemsToSendAsync(
+        HubixDbContext db, PackSummary pack, UnlockRequest request, string advisorLanguage, string defaultLanguage, CancellationToken ct)
     {
         if (request.ResendOf is not { } original)
         {
-            return (await PackResolver.ItemsWithoutBytesAsync(db, pack.Id, pack.Version!.Value, ct)).Where(i => UnlockScopes.Includes(request.Scope, i.Kind)).ToList();
+            var all = await PackResolver.ItemsWithoutBytesAsync(db, pack.Id, pack.Version!.Value, ct);
+            var choice = PackLanguages.Choose(all.Select(i => i.Lang), advisorLanguage, defaultLanguage);
+            return (all.Where(i => UnlockScopes.Includes(request.Scope, i.Kind) && PackLanguages.Includes(i.Lang, choice.Language)).ToList(), choice);
         }
 
         var rows = await db.Set<OutboxMessage>().AsNoTracking().Where(o => o.GroupKey == original.GroupKey)
             .Select(o => new { o.IdempotencyKey, o.State, o.PackVersion }).ToListAsync(ct);
         var version = rows.Select(r => r.PackVersion).FirstOrDefault(v => v is not null) ?? pack.Version!.Value;
-        var items = (await PackResolver.ItemsWithoutBytesAsync(db, pack.Id, version, ct)).Where(i => UnlockScopes.Includes(request.Scope, i.Kind)).ToList();
+        var items = await PackResolver.ItemsWithoutBytesAsync(db, pack.Id, version, ct);
+        // An unlock from before languages were recorded sent every item (no item had a language then).
+        var sent = original.PackLanguage is { } l
+            ? new PackLanguageChoice(l, original.LanguageFallback)
+            : PackLanguages.Choose(items.Select(i => i.Lang), advisorLanguage, defaultLanguage);
         var accepted = rows.Where(r => r.State is >= OutboxState.Accepted and <= OutboxState.Read)
             .Select(r => ItemId(r.IdempotencyKey, original.GroupKey)).OfType<long>().ToHashSet();
-        return items.Where(i => !accepted.Contains(i.Id)).ToList();
+        return (items.Where(i => UnlockScopes.Includes(request.Scope, i.Kind) && PackLanguages.Includes(i.Lang, sent.Language) && !accepted.Contains(i.Id)).ToList(), sent);
     }
 
     private async Task<UnlockResult> NoPackAsync(UnitOfWork work, Advisor advisor, UnlockRequest request, DateOnly date, CancellationToken ct)

@@ -38,6 +38,21 @@ public sealed class DailyReportRow
     public int Chats { get; set; }
     public string Outcome { get; set; } = "not_sent";
     public string? Reason { get; set; }
+
+    /// <summary>The advisor's language (<c>Advisor.Language</c>).</summary>
+    public string? Language { get; set; }
+
+    /// <summary>The daily template's language code sent that day; null when none was queued.</summary>
+    public string? TemplateLanguage { get; set; }
+
+    /// <summary>The advisor's language had no sendable template: the default's went out.</summary>
+    public bool? TemplateFallback { get; set; }
+
+    /// <summary>The pack variant they got (items for everyone plus this language's), from their last unlock of the day.</summary>
+    public string? PackLanguage { get; set; }
+
+    /// <summary>The pack had no items in the advisor's language: they got <see cref="PackLanguage"/> (the default).</summary>
+    public bool? PackFallback { get; set; }
 }
 
 /// <summary>The report's JSON document (it is written as a stream, row by row, not built as one object).</summary>
@@ -59,6 +74,7 @@ public sealed class DailyReportService(HubixDb db)
     [
         "date", "phone", "name", "template", "template_sent_at", "template_delivered_at", "template_read_at", "template_error_code",
         "tapped_at", "pack_state", "messages_sent", "messages_delivered", "messages_read", "messages_failed", "chats", "outcome", "reason",
+        "language", "template_language", "template_fallback", "pack_language", "pack_fallback",
     ];
 
     /// <summary>The report's rows, one batch of advisors (in phone order) at a time.</summary>
@@ -78,7 +94,7 @@ public sealed class DailyReportService(HubixDb db)
             }
 
             var batch = await advisors.OrderBy(a => a.Phone).Take(batchSize)
-                .Select(a => new ReportAdvisor(a.Id, a.Phone, a.Name, a.Status, a.DeletedAt, a.CreatedAt)).ToListAsync(ct);
+                .Select(a => new ReportAdvisor(a.Id, a.Phone, a.Name, a.Status, a.DeletedAt, a.CreatedAt, a.Language)).ToListAsync(ct);
             if (batch.Count == 0)
             {
                 yield break;
@@ -93,13 +109,13 @@ public sealed class DailyReportService(HubixDb db)
         }
     }
 
-    private sealed record ReportAdvisor(long Id, string Phone, string Name, AdvisorStatus Status, DateTime? DeletedAt, DateTime CreatedAt);
+    private sealed record ReportAdvisor(long Id, string Phone, string Name, AdvisorStatus Status, DateTime? DeletedAt, DateTime CreatedAt, string Language);
 
     private static async Task<List<DailyReportRow>> BatchAsync(
         HubixDbContext context, List<ReportAdvisor> batch, DateOnly date, DateTime start, DateTime end, CancellationToken ct)
     {
         var phones = batch.Select(a => a.Phone).ToList();
-        var rows = batch.ToDictionary(a => a.Phone, a => new DailyReportRow { Phone = a.Phone, Name = a.Name }, StringComparer.Ordinal);
+        var rows = batch.ToDictionary(a => a.Phone, a => new DailyReportRow { Phone = a.Phone, Name = a.Name, Language = a.Language }, StringComparer.Ordinal);
         var messages = await Tracking.LoadAsync(context, context.Set<OutboxMessage>()
             .Where(o => phones.Contains(o.Recipient) && o.CreatedAt >= start && o.CreatedAt < end), ct);
         foreach (var m in messages.Where(m => m.Purpose == "daily").OrderBy(m => m.CreatedAt))
@@ -150,15 +166,26 @@ public sealed class DailyReportService(HubixDb db)
 
         var unlocks = await context.Set<UnlockRecord>().AsNoTracking().Where(u => phones.Contains(u.Phone) && u.TappedAt >= start && u.TappedAt < end).ToListAsync(ct);
         await PackStateFromUnlocksAsync(context, unlocks, rows, ct);
+        foreach (var u in unlocks.Where(u => u.PackLanguage is not null).OrderBy(u => u.TappedAt).ThenBy(u => u.Id))
+        {
+            rows[u.Phone].PackLanguage = u.PackLanguage;
+            rows[u.Phone].PackFallback = u.LanguageFallback;
+        }
 
         var ids = batch.Select(a => a.Id).ToList();
         var sends = await context.Set<DailySend>().AsNoTracking().Where(s => ids.Contains(s.AdvisorId) && s.LocalDate == date)
-            .Select(s => new { s.AdvisorId, s.State, s.Reason }).ToListAsync(ct);
+            .Select(s => new { s.AdvisorId, s.State, s.Reason, s.TemplateLanguage, s.LanguageFallback }).ToListAsync(ct);
         var sendOf = sends.ToDictionary(s => s.AdvisorId);
         var result = new List<DailyReportRow>(batch.Count);
         foreach (var a in batch)
         {
             var r = rows[a.Phone];
+            if (sendOf.TryGetValue(a.Id, out var sent) && sent.State == DailySendState.Queued)
+            {
+                r.TemplateLanguage = sent.TemplateLanguage;
+                r.TemplateFallback = sent.LanguageFallback;
+            }
+
             var active = r.Template is not null || r.TappedAt is not null || r.Chats > 0 || r.MessagesSent + r.MessagesFailed > 0 || r.PackState != "none";
             if (r.Template is null)
             {
@@ -226,6 +253,7 @@ public sealed class DailyReportService(HubixDb db)
                     r.MessagesSent.ToString(CultureInfo.InvariantCulture), r.MessagesDelivered.ToString(CultureInfo.InvariantCulture),
                     r.MessagesRead.ToString(CultureInfo.InvariantCulture), r.MessagesFailed.ToString(CultureInfo.InvariantCulture),
                     r.Chats.ToString(CultureInfo.InvariantCulture), r.Outcome, r.Reason,
+                    r.Language, r.TemplateLanguage, Bool(r.TemplateFallback), r.PackLanguage, Bool(r.PackFallback),
                 ];
                 await writer.WriteLineAsync(string.Join(',', cells.Select(Cell)));
             }
@@ -271,6 +299,8 @@ public sealed class DailyReportService(HubixDb db)
     }
 
     private static string Name(JsonSerializerOptions options, string property) => options.PropertyNamingPolicy?.ConvertName(property) ?? property;
+
+    private static string? Bool(bool? b) => b switch { true => "true", false => "false", null => null };
 
     private static string? Iso(DateTime? t) => t?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

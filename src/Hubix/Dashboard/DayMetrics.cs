@@ -50,6 +50,33 @@ public sealed class PackCounts
 /// </summary>
 public sealed record LatencyStats(int Count, double? MedianSeconds, double? P95Seconds);
 
+/// <summary>
+/// One advisor language on one day (<c>Advisor.Language</c> as recorded on the daily send and the unlock; <c>unknown</c>
+/// for rows from before it was recorded).
+/// </summary>
+public sealed class LanguageMetrics
+{
+    /// <summary>Daily templates queued for advisors of this language.</summary>
+    public int TemplatesQueued { get; set; }
+
+    /// <summary>Of those, sent in the default language because theirs had no sendable template.</summary>
+    public int TemplateFallbacks { get; set; }
+
+    /// <summary>Daily templates that reached sent (or delivered, read) and did not fail.</summary>
+    public int TemplatesSent { get; set; }
+
+    public int TemplatesDelivered { get; set; }
+
+    /// <summary>Taps on a daily template (by the template's context; taps on other messages are not attributed).</summary>
+    public int Taps { get; set; }
+
+    /// <summary>Packs delivered whole (by the tap's day).</summary>
+    public int PacksDelivered { get; set; }
+
+    /// <summary>Unlocks that got the default language's items because the pack had none in the advisor's language.</summary>
+    public int PackFallbacks { get; set; }
+}
+
 /// <summary>Everything about one local day.</summary>
 public sealed class DayMetrics
 {
@@ -102,6 +129,9 @@ public sealed class DayMetrics
     public int OptOuts { get; set; }
 
     public int OptIns { get; set; }
+
+    /// <summary>The day by advisor language (<c>en</c>, <c>hi</c>, ...): templates, taps, packs and fallbacks.</summary>
+    public SortedDictionary<string, LanguageMetrics> Languages { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One Meta error code over the range, with the catalog's words for the failures table.</summary>

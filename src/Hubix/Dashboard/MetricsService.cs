@@ -59,6 +59,12 @@ public sealed class MetricsService(HubixDb db, IOptions<DashboardOptions> option
                     continue;
                 }
 
+                if (r.Scope.StartsWith(RollupSql.LanguagePrefix, StringComparison.Ordinal))
+                {
+                    CountLanguage(day, r.Scope[RollupSql.LanguagePrefix.Length..], r.Name, n);
+                    continue;
+                }
+
                 switch (r.Scope, r.Name)
                 {
                     case ("inbound", "taps"): day.Taps = n; break;
@@ -153,6 +159,26 @@ public sealed class MetricsService(HubixDb db, IOptions<DashboardOptions> option
                 }
 
                 break;
+        }
+    }
+
+    private static void CountLanguage(DayMetrics day, string language, string name, int n)
+    {
+        if (!day.Languages.TryGetValue(language, out var l))
+        {
+            day.Languages[language] = l = new LanguageMetrics();
+        }
+
+        switch (name)
+        {
+            case "templates_queued": l.TemplatesQueued += n; break;
+            case "template_fallbacks": l.TemplateFallbacks += n; break;
+            case "templates_sent": l.TemplatesSent += n; break;
+            case "templates_delivered": l.TemplatesDelivered += n; break;
+            case "taps": l.Taps += n; break;
+            case "packs_delivered": l.PacksDelivered += n; break;
+            case "pack_fallbacks": l.PackFallbacks += n; break;
+            default: break;
         }
     }
 

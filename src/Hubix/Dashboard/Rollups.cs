@@ -140,6 +140,9 @@ public static class RollupSql
         public string NoTime => Postgres ? "CAST(NULL AS timestamp with time zone)" : "NULL";
         public string IsNot => Postgres ? "IS DISTINCT FROM" : "IS NOT";
 
+        /// <summary>A boolean column (SQLite keeps 0/1).</summary>
+        public string IsTrue(string column) => Postgres ? column : column + " = 1";
+
         public string TemplateName(string r) => Postgres ? $"({r}.\"Payload\"::json #>> '{{template,name}}')" : $"json_extract({r}.\"Payload\", '$.template.name')";
 
         public string Millis(string to, string from) => Postgres
@@ -187,9 +190,23 @@ public static class RollupSql
 
     private static readonly string Resend = Q(DailyPack.UnlockService.ResendKind);
 
+    /// <summary>The per-language scope of a row that records the advisor's language: <c>lang:hi</c> (<c>lang:unknown</c> for rows from before it was recorded).</summary>
+    public const string LanguagePrefix = "lang:";
+
+    private static string LanguageScope(string r) => $"'{LanguagePrefix}' || COALESCE({Col(r, "AdvisorLanguage")}, 'unknown')";
+
+    /// <summary>A daily template's advisor language, from its <c>DailySends</c> row (the same idempotency key).</summary>
+    private static string TemplateLanguageScope(string r) =>
+        $"COALESCE((SELECT {LanguageScope("ds")} FROM \"DailySends\" ds WHERE ds.\"OutboxKey\" = {Col(r, "IdempotencyKey")} LIMIT 1), '{LanguagePrefix}unknown')";
+
+    /// <summary>The advisor language of the daily template a tap answers (its context is the template's wamid).</summary>
+    private static string TappedLanguage(string r) =>
+        $"(SELECT {LanguageScope("ds")} FROM \"OutboxMessages\" o JOIN \"DailySends\" ds ON ds.\"OutboxKey\" = o.\"IdempotencyKey\" " +
+        $"WHERE o.\"WaMessageId\" = {Col(r, "Context")} AND o.\"Purpose\" = 'daily' LIMIT 1)";
+
     internal static readonly Source[] Sources =
     [
-        new("OutboxMessages", "CreatedAt", ["Id", "CreatedAt", "Purpose", "Payload", "State", "ErrorCode", "FailedAt"],
+        new("OutboxMessages", "CreatedAt", ["Id", "CreatedAt", "Purpose", "Payload", "State", "ErrorCode", "FailedAt", "IdempotencyKey"],
             [IntState, new("ErrorCode", "integer", "INTEGER")], null,
         [
             new((_, _) => "1 = 1", OutboxScope, (_, _) => "'queued'", InsertOnly: true),
@@ -198,6 +215,9 @@ public static class RollupSql
                 (_, r) => $"CASE {Col(r, "State")} WHEN 2 THEN 'accepted' WHEN 3 THEN 'sent' WHEN 4 THEN 'delivered' WHEN 5 THEN 'read' WHEN 8 THEN 'cancelled' " +
                           $"ELSE 'failed:' || COALESCE(CAST({Col(r, "ErrorCode")} AS TEXT), 'none') END",
                 LastAt: (_, r) => $"CASE WHEN {Col(r, "State")} = 9 THEN COALESCE({Col(r, "FailedAt")}, {Col(r, "CreatedAt")}) END"),
+            // Daily templates by the advisor's language: reached sent (or beyond, not failed), and delivered (or read).
+            new((_, r) => $"{Col(r, "Purpose")} = 'daily' AND {Col(r, "State")} IN (3, 4, 5)", (_, r) => TemplateLanguageScope(r), (_, _) => "'templates_sent'"),
+            new((_, r) => $"{Col(r, "Purpose")} = 'daily' AND {Col(r, "State")} IN (4, 5)", (_, r) => TemplateLanguageScope(r), (_, _) => "'templates_delivered'"),
         ]),
         new("Interactions", "At", ["Id", "At", "Type", "Phone", "Context"], [], "\"Direction\" = 'in'",
         [
@@ -206,10 +226,11 @@ public static class RollupSql
             new((d, r) => $"{IsTap(r)} AND {TappedTemplate(d, r)} IS NOT NULL", TappedTemplate, (_, _) => "'taps'"),
             new((d, r) => $"{IsTap(r)} AND {Col(r, "Phone")} IS NOT NULL AND {TappedTemplate(d, r)} IS NOT NULL", TappedTemplate, (_, _) => "'unique_tappers'",
                 Member: (_, r) => Col(r, "Phone")),
+            new((_, r) => $"{IsTap(r)} AND {Col(r, "Context")} IS NOT NULL AND {TappedLanguage(r)} IS NOT NULL", (_, r) => TappedLanguage(r), (_, _) => "'taps'"),
             new((_, r) => $"NOT {IsTap(r)}", (_, _) => "'inbound'", (_, _) => "'messages'"),
             new((_, r) => $"NOT {IsTap(r)} AND {Col(r, "Phone")} IS NOT NULL", (_, _) => "'inbound'", (_, _) => "'chatters'", Member: (_, r) => Col(r, "Phone")),
         ]),
-        new("Unlocks", "TappedAt", ["Id", "TappedAt", "TapKind", "State", "FirstAcceptedAt", "DeliveredAt"],
+        new("Unlocks", "TappedAt", ["Id", "TappedAt", "TapKind", "State", "FirstAcceptedAt", "DeliveredAt", "AdvisorLanguage", "LanguageFallback"],
             [IntState, new("FirstAcceptedAt", "timestamp with time zone", "TEXT"), new("DeliveredAt", "timestamp with time zone", "TEXT")], null,
         [
             new((_, _) => "1 = 1", (_, _) => "'packs'",
@@ -218,6 +239,8 @@ public static class RollupSql
                 (d, r) => Latency(d, Col(r, "FirstAcceptedAt"), Col(r, "TappedAt"))),
             new((_, r) => $"{Col(r, "TapKind")} <> {Resend} AND {Col(r, "State")} = 1 AND {Col(r, "DeliveredAt")} IS NOT NULL", (_, _) => "'tap_to_pack'",
                 (d, r) => Latency(d, Col(r, "DeliveredAt"), Col(r, "TappedAt"))),
+            new((_, r) => $"{Col(r, "State")} = 1", (_, r) => LanguageScope(r), (_, _) => "'packs_delivered'"),
+            new((d, r) => d.IsTrue(Col(r, "LanguageFallback")), (_, r) => LanguageScope(r), (_, _) => "'pack_fallbacks'", InsertOnly: true),
         ]),
         new("ConversationTurns", "At", ["Id", "At", "Role", "Intent", "Note"],
             [new("Role", "text", "TEXT"), new("Intent", "text", "TEXT"), new("Note", "text", "TEXT")], null,
@@ -229,6 +252,12 @@ public static class RollupSql
         [
             new((_, _) => "1 = 1", (_, _) => "'consent'",
                 (_, r) => $"CASE WHEN {Col(r, "Status")} = {(int)Advisors.AdvisorStatus.OptedOut} THEN 'opt_outs' ELSE 'opt_ins' END"),
+        ]),
+        // Appended, never inserted: a source's number is in the notes (MetricEvents.Source) and its trigger.
+        new("DailySends", "CreatedAt", ["Id", "CreatedAt", "State", "AdvisorLanguage", "LanguageFallback"], [], $"\"State\" = {(int)DailyPack.DailySendState.Queued}",
+        [
+            new((_, _) => "1 = 1", (_, r) => LanguageScope(r), (_, _) => "'templates_queued'"),
+            new((d, r) => d.IsTrue(Col(r, "LanguageFallback")), (_, r) => LanguageScope(r), (_, _) => "'template_fallbacks'"),
         ]),
     ];
 

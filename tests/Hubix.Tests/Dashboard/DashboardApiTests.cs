@@ -86,14 +86,15 @@ public class DashboardApiTests
         var lines = (await response.Content.ReadAsStringAsync(Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(string.Join(',', DailyReportService.CsvColumns), lines[0]);
         Assert.Equal(
-            "date,phone,name,template,template_sent_at,template_delivered_at,template_read_at,template_error_code,tapped_at,pack_state,messages_sent,messages_delivered,messages_read,messages_failed,chats,outcome,reason",
+            "date,phone,name,template,template_sent_at,template_delivered_at,template_read_at,template_error_code,tapped_at,pack_state,messages_sent,messages_delivered,messages_read,messages_failed,chats,outcome,reason," +
+            "language,template_language,template_fallback,pack_language,pack_fallback",
             lines[0]);
         Assert.Equal(5, lines.Length);
-        Assert.Equal("2026-03-10,919800000001,Asha,daily_pack_v2,2026-03-09T23:31:00Z,2026-03-09T23:31:00Z,2026-03-09T23:40:00Z,,2026-03-10T00:00:00Z,delivered,2,2,0,0,0,read,", lines[1]);
-        Assert.EndsWith(",2026-03-10T01:00:00Z,partial,1,1,0,1,0,delivered,", lines[2], StringComparison.Ordinal);
-        Assert.EndsWith(",,,none,1,1,0,0,2,delivered,", lines[3], StringComparison.Ordinal);
+        Assert.Equal("2026-03-10,919800000001,Asha,daily_pack_v2,2026-03-09T23:31:00Z,2026-03-09T23:31:00Z,2026-03-09T23:40:00Z,,2026-03-10T00:00:00Z,delivered,2,2,0,0,0,read,,en,,,,", lines[1]);
+        Assert.EndsWith(",2026-03-10T01:00:00Z,partial,1,1,0,1,0,delivered,,en,,,,", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith(",,,none,1,1,0,0,2,delivered,,en,,,,", lines[3], StringComparison.Ordinal);
         Assert.Contains(",131026,", lines[4], StringComparison.Ordinal);
-        Assert.EndsWith(",failed,error_131026", lines[4], StringComparison.Ordinal);
+        Assert.EndsWith(",failed,error_131026,en,,,,", lines[4], StringComparison.Ordinal);
 
         var json = (await host.Admin.GetFromJsonAsync<DailyReport>("/api/reports/daily?date=2026-03-10", Web, Ct))!;
         Assert.Equal(4, json.Rows.Count);

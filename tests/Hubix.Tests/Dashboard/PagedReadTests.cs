@@ -278,9 +278,9 @@ public class PagedReadTests
         var lines = (await response.Content.ReadAsStringAsync(Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(8, lines.Length);
         Assert.Equal(lines.Skip(1).Select(l => l.Split(',')[1]).Order(StringComparer.Ordinal), lines.Skip(1).Select(l => l.Split(',')[1]));
-        Assert.EndsWith(",not_sent,no_pack", lines[5], StringComparison.Ordinal);
-        Assert.EndsWith(",not_sent,not_yet_sent", lines[6], StringComparison.Ordinal);
-        Assert.EndsWith(",not_sent,opted_out", lines[7], StringComparison.Ordinal);
+        Assert.EndsWith(",not_sent,no_pack,en,,,,", lines[5], StringComparison.Ordinal);
+        Assert.EndsWith(",not_sent,not_yet_sent,en,,,,", lines[6], StringComparison.Ordinal);
+        Assert.EndsWith(",not_sent,opted_out,en,,,,", lines[7], StringComparison.Ordinal);
         Assert.DoesNotContain(lines, l => l.Contains("919800000008", StringComparison.Ordinal));
 
         var json = (await host.Admin.GetFromJsonAsync<DailyReport>("/api/reports/daily?date=2026-03-10", Web, Ct))!;

@@ -429,6 +429,10 @@ namespace Hubix.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("Lang")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<long?>("MediaId")
                         .HasColumnType("bigint");
 
@@ -623,6 +627,10 @@ namespace Hubix.Data.Migrations.Postgres
                     b.Property<long>("AdvisorId")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("AdvisorLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -682,6 +690,10 @@ namespace Hubix.Data.Migrations.Postgres
                     b.Property<long>("AdvisorId")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("AdvisorLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -706,6 +718,9 @@ namespace Hubix.Data.Migrations.Postgres
                     b.Property<int>("ItemCount")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("LanguageFallback")
+                        .HasColumnType("boolean");
+
                     b.Property<DateOnly>("LocalDate")
                         .HasColumnType("date");
 
@@ -714,6 +729,10 @@ namespace Hubix.Data.Migrations.Postgres
 
                     b.Property<long>("PackId")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("PackLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.Property<string>("Phone")
                         .IsRequired()

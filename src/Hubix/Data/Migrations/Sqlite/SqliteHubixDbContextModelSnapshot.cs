@@ -410,6 +410,10 @@ namespace Hubix.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Lang")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("MediaId")
                         .HasColumnType("INTEGER");
 
@@ -596,6 +600,10 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.Property<long>("AdvisorId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("AdvisorLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -653,6 +661,10 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.Property<long>("AdvisorId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("AdvisorLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -677,6 +689,9 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.Property<int>("ItemCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("LanguageFallback")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateOnly>("LocalDate")
                         .HasColumnType("TEXT");
 
@@ -685,6 +700,10 @@ namespace Hubix.Data.Migrations.Sqlite
 
                     b.Property<long>("PackId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("PackLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Phone")
                         .IsRequired()
