@@ -36,7 +36,7 @@ public static class PackPreviewEndpoints
     public sealed record PackPreview(long PackId, DateOnly Date, string Category, int Version, string State, string? Phone, string Name, TemplatePreview Template, IReadOnlyList<ItemPreview> Items);
 
     private static async Task<Results<Ok<PackPreview>, NotFound<string>>> PreviewAsync(
-        long id, string? phone, HubixDb db, IOptions<DailyTemplateOptions> template, CancellationToken ct)
+        long id, string? phone, HubixDb db, IOptions<DailyTemplateOptions> template, IOptions<ContentOptions> content, CancellationToken ct)
     {
         await using var context = db.CreateDbContext();
         var pack = await context.Set<ContentPack>().AsNoTracking().Where(p => p.Id == id)
@@ -58,8 +58,11 @@ public static class PackPreviewEndpoints
         }
 
         var items = await context.Set<ContentItem>().AsNoTracking().Where(i => i.PackId == id && i.Version == pack.Version).OrderBy(i => i.Position)
-            .Select(i => new { i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, Sha = i.Media == null ? null : i.Media.Sha256, Mime = i.Media == null ? null : i.Media.MimeType })
+            .Select(i => new { i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, i.Lang, Sha = i.Media == null ? null : i.Media.Sha256, Mime = i.Media == null ? null : i.Media.MimeType })
             .ToListAsync(ct);
+        // The advisor's language variant, chosen as the unlock chooses it (the default language's without an advisor).
+        var variant = PackLanguages.Choose(items.Select(i => i.Lang), advisor?.Language, content.Value.DefaultLanguage);
+        items = items.Where(i => PackLanguages.Includes(i.Lang, variant.Language)).ToList();
         var t = template.Value;
         var chosen = t.For(advisor?.Language);
         var name = advisor?.Name;

@@ -98,6 +98,31 @@ public class WebAppApiTests
         Assert.Equal(HttpStatusCode.NotFound, (await host.Admin.GetAsync("/api/packs/999999/preview", Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task The_pack_preview_shows_the_language_variant_the_advisor_gets()
+    {
+        await using var database = await TestDatabase.CreateAsync("Sqlite");
+        await using var host = await HubixTestHost.StartAsync(database);
+        await AdvisorImport.UpsertAsync(host.Db,
+            [new AdvisorInput("919800000312", "Vikram", "Asia/Kolkata", "hi", ""), new AdvisorInput("919800000313", "Asha", "Asia/Kolkata", "en", "")],
+            DateTime.UtcNow, Ct);
+        var imported = await host.Admin.PostAsync("/api/packs", new StringContent("""
+            {"date":"2026-12-02","items":[
+              {"kind":"post","text":"Morning note","lang":"en"},
+              {"kind":"post","text":"सुबह का नोट","lang":"hi"},
+              {"kind":"image","url":"https://example.com/chart.png","caption":"chart"}]}
+            """, Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+        var id = (await imported.Content.ReadFromJsonAsync<JsonElement>(Web, Ct)).GetProperty("id").GetInt64();
+
+        var hindi = (await host.Admin.GetFromJsonAsync<PackPreviewEndpoints.PackPreview>($"/api/packs/{id}/preview?phone=919800000312", Web, Ct))!;
+        Assert.Equal(["सुबह का नोट", null], hindi.Items.Select(i => i.Text));
+        var english = (await host.Admin.GetFromJsonAsync<PackPreviewEndpoints.PackPreview>($"/api/packs/{id}/preview?phone=919800000313", Web, Ct))!;
+        Assert.Equal(["Morning note", null], english.Items.Select(i => i.Text));
+        var nobody = (await host.Admin.GetFromJsonAsync<PackPreviewEndpoints.PackPreview>($"/api/packs/{id}/preview", Web, Ct))!;
+        Assert.Equal(["Morning note", null], nobody.Items.Select(i => i.Text));
+    }
+
     private static async Task<string> TokenAsync(HubixTestHost host, string name, string password)
     {
         using var handler = new HttpClientHandler { UseCookies = true };
