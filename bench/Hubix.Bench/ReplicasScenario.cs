@@ -146,7 +146,7 @@ public sealed class ReplicasScenario(Options options)
         var replies = await CountRepliesAsync(stack, chatPhones, ct);
         var stuck = rows.Count(r => r.State is OutboxRow.Queued or OutboxRow.Sending);
         var packRows = rows.Where(r => r.GroupKey is not null).ToList();
-        var (firstAccepted, _, _) = Storm.Latencies(taps, packRows, await stack.FirstInboundReceivedAsync(ct));
+        var (firstAccepted, _, hubixShare) = Storm.Latencies(taps, packRows, await stack.FirstInboundReceivedAsync(ct));
         var accepts = rows.Where(r => r.AcceptedAt is not null).Select(r => r.AcceptedAt!.Value).Order().ToList();
         var longestPause = accepts.Zip(accepts.Skip(1)).Select(z => (z.Second - z.First).TotalSeconds).DefaultIfEmpty().Max();
         var templateAccepts = rows.Where(r => r.Kind == "template" && r.AcceptedAt is not null).Select(r => r.AcceptedAt!.Value).Order().ToList();
@@ -203,6 +203,8 @@ public sealed class ReplicasScenario(Options options)
             replies.Once == chatIds.Count && replies.Twice == 0);
         report.Add("stuck rows (outbox, inbox, agent turns)", $"{stuck} / {pendingInbox} / {pendingTurns}", "0", stuck == 0 && pendingInbox == 0 && pendingTurns == 0 && settled);
         report.Add("tap → first item accepted p50 / p95 ms", $"{Fmt.Ms(Fmt.Percentile(firstAccepted, 50))} / {Fmt.Ms(Fmt.Percentile(firstAccepted, 95))}");
+        // Hubix's own part: from storing the tap's webhook to the first item accepted (the rest is the sandbox's webhook queue).
+        report.Add("  of which hubix (webhook stored → first accepted) p50 / p95 ms", $"{Fmt.Ms(Fmt.Percentile(hubixShare, 50))} / {Fmt.Ms(Fmt.Percentile(hubixShare, 95))}");
         report.Add($"WebSocket on replica {Watched + 1}: held / events", $"{(recorder.Problem.Length == 0 ? "yes" : "NO: " + recorder.Problem)} / {Fmt.N(recorder.Messages)}", "yes",
             recorder.Problem.Length == 0);
         report.Add("events missing on it: inbound / statuses", $"{missingIn} of {events.Count(e => e.Key.StartsWith("in:", StringComparison.Ordinal))} / {missingStatus} of {events.Count(e => !e.Key.StartsWith("in:", StringComparison.Ordinal))}",
