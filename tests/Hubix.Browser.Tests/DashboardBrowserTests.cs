@@ -32,6 +32,8 @@ public class DashboardBrowserTests
         await using var browser = await LaunchAsync(playwright, chromium);
         var errors = new List<string>();
         var page = await PageAsync(browser, errors);
+        var csp = new List<string>();
+        page.Console += (_, m) => { if (m.Text.Contains("Content Security Policy", StringComparison.Ordinal)) { csp.Add(m.Text); } };
 
         // Sign in with name and password: the session is an HttpOnly cookie the page's script cannot read.
         await page.GotoAsync(host.BaseAddress.ToString());
@@ -51,6 +53,18 @@ public class DashboardBrowserTests
         await Assertions.Expect(page.Locator("#nav a[data-view=users]")).ToBeHiddenAsync();
         var tapsBefore = int.Parse(await page.Locator("#funnel-tapped").TextContentAsync() ?? "0", CultureInfo.InvariantCulture);
 
+        // The 14-day chart is the vendored uPlot, under the strict CSP: a canvas, and its cursor legend shows the hovered
+        // day's figures (the last day is today, so its "Templates sent" is the funnel's).
+        await Assertions.Expect(page.Locator("#chart canvas")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#chart")).ToHaveAttributeAsync("data-days", "14");
+        var over = await page.Locator("#chart .u-over").BoundingBoxAsync();
+        Assert.NotNull(over);
+        await page.Mouse.MoveAsync(over.X + over.Width - 1, over.Y + over.Height / 2);
+        var legend = page.Locator("#chart .u-legend .u-series").Filter(new() { HasText = "Templates sent" }).Locator(".u-value");
+        await Assertions.Expect(legend).ToHaveTextAsync(await page.Locator("#funnel-sent").TextContentAsync() ?? "?");
+        await Assertions.Expect(page.Locator("#chart .u-legend .u-series").First.Locator(".u-value"))
+            .ToHaveTextAsync(DemoData.Now.ToString("d MMM", CultureInfo.InvariantCulture));
+
         // A tap arrives: advisor 3 taps today's template (a signed quick-reply webhook, as Meta sends it); the view updates in place.
         var tapper = DemoData.Phone(3);
         var tap = await host.PostWebhookAsync(Webhook(tapper, "wamid.browser.tap", DemoData.Now.AddMinutes(-2),
@@ -59,6 +73,7 @@ public class DashboardBrowserTests
         await Assertions.Expect(page.Locator("#events li[data-type=tap]").First).ToContainTextAsync(tapper);
         await Assertions.Expect(page.Locator("#funnel-tapped")).ToHaveTextAsync((tapsBefore + 1).ToString(CultureInfo.InvariantCulture));
         await ScreenshotAsync(page, "overview");
+        Assert.Empty(csp);
 
         // The operator opens a conversation by its link before the advisor writes; the message arrives in the open thread.
         var writer = DemoData.Phone(8);
