@@ -75,6 +75,17 @@ public class DashboardBrowserTests
         await ScreenshotAsync(page, "overview");
         Assert.Empty(csp);
 
+        // The day's report downloads from the overview as CSV, one row per advisor, with the tap just made.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#report-csv").ClickAsync());
+        var day = DemoData.Now.ToOffset(TimeSpan.FromHours(5.5)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        Assert.Equal($"hubix-daily-report-{day}.csv", download.SuggestedFilename);
+        var csv = await File.ReadAllLinesAsync(await download.PathAsync(), Ct);
+        Assert.StartsWith("date,phone,name,", csv[0], StringComparison.Ordinal);
+        Assert.Equal(DemoData.Advisors, csv.Length - 1);
+        Assert.All(csv.Skip(1), l => Assert.StartsWith(day + ",", l, StringComparison.Ordinal));
+        var tappedAt = Array.IndexOf(csv[0].Split(','), "tapped_at");
+        Assert.NotEqual("", csv.Single(l => l.Split(',')[1] == tapper).Split(',')[tappedAt]);
+
         // The operator opens a conversation by its link before the advisor writes; the message arrives in the open thread.
         var writer = DemoData.Phone(8);
         await page.GotoAsync(new Uri(host.BaseAddress, "/#/conversations/" + writer).ToString());

@@ -14,12 +14,28 @@ export async function render(ctx, root) {
   const events = el('ol', '', 'events', { id: 'events' });
   const failures = el('div');
   const run = el('div');
+  // The daily report (one row per advisor) for a chosen day, as the API streams it: a link, so the browser downloads it
+  // with the session cookie and nothing is held in the page.
+  const reportDate = el('input', '', '', { type: 'date', id: 'report-date', value: ctx.today, max: ctx.today, 'aria-label': 'Report day' });
+  const reportLink = h('a', { id: 'report-csv', class: 'button secondary' }, 'Download CSV');
+  const reportJson = h('a', { id: 'report-json', target: '_blank', rel: 'noopener' }, 'JSON');
+  const setReport = () => {
+    const d = reportDate.value || ctx.today;
+    reportLink.href = '/api/reports/daily?' + new URLSearchParams({ date: d, format: 'csv' });
+    reportLink.setAttribute('download', 'hubix-daily-report-' + d + '.csv');
+    reportJson.href = '/api/reports/daily?' + new URLSearchParams({ date: d, format: 'json' });
+  };
+  reportDate.addEventListener('change', setReport);
+  setReport();
   root.append(
     h('section', { class: 'card wide', 'aria-labelledby': 'funnel-title' }, el('h2', "Today's funnel", '', { id: 'funnel-title' }), funnel, extra),
     h('section', { class: 'card', 'aria-labelledby': 'chart-title' }, el('h2', 'Last 14 days', '', { id: 'chart-title' }), chart),
     h('section', { class: 'card', 'aria-labelledby': 'live-title' }, el('h2', 'Live', '', { id: 'live-title' }), events),
     h('section', { class: 'card wide', 'aria-labelledby': 'failures-title' }, el('h2', 'Failures (last 7 days)', '', { id: 'failures-title' }), failures),
-    h('section', { class: 'card wide', 'aria-labelledby': 'run-title' }, el('h2', 'Daily run', '', { id: 'run-title' }), run));
+    h('section', { class: 'card wide', 'aria-labelledby': 'run-title' }, el('h2', 'Daily run', '', { id: 'run-title' }), run),
+    h('section', { class: 'card wide', 'aria-labelledby': 'report-title' }, el('h2', 'Daily report', '', { id: 'report-title' }),
+      el('p', 'One row per advisor for the day: the template sent, delivered and read or why not, the tap, the pack, messages and chats.', 'muted'),
+      h('div', { class: 'toolbar' }, reportDate, reportLink, reportJson)));
   root.classList.add('grid');
 
   function renderDay(day) {
