@@ -216,6 +216,15 @@ public class DashboardBrowserTests
         await ScreenshotAsync(admin, "users");
         await admin.Locator("#nav a[data-view=settings]").ClickAsync();
         await Assertions.Expect(admin.Locator("#server-status")).ToContainTextAsync("Asia/Kolkata");
+        // The configuration: a secret only as "set"; the filter and "only what differs from the defaults" narrow it.
+        await Assertions.Expect(admin.Locator("#settings tr[data-key='Hubix:WhatsApp:AppSecret']")).ToContainTextAsync("set");
+        Assert.DoesNotContain(HubixTestHost.AppSecret, await admin.Locator("#settings-config").InnerTextAsync(), StringComparison.Ordinal);
+        await admin.Locator("#settings-filter").FillAsync("WhatsApp");
+        await Assertions.Expect(admin.Locator("#settings tr[data-key='Hubix:Schedule:DailyAt']")).ToHaveCountAsync(0);
+        await admin.Locator("#settings-changed").CheckAsync();
+        await Assertions.Expect(admin.Locator("#settings tr[data-key='Hubix:WhatsApp:PairBurst']")).ToHaveCountAsync(0);
+        await Assertions.Expect(admin.Locator("#settings tr[data-key='Hubix:WhatsApp:PhoneNumberId']")).ToContainTextAsync("changed");
+        await admin.Locator("#settings-filter").FillAsync("");
         await ScreenshotAsync(admin, "settings");
         Assert.Empty(errors);
     }
