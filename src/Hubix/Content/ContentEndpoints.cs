@@ -36,46 +36,16 @@ public static class ContentEndpoints
 
     public sealed record ApprovedPack(long Id, int Version, string State, string ApprovedBy, DateTime ApprovedAt);
 
-    /// <summary>JSON body (pack.json with url items), or multipart: a <c>pack</c> field with the JSON plus the files it names.</summary>
+    /// <summary>
+    /// JSON body (pack.json with url items); multipart: a <c>pack</c> field with the JSON plus the files it names (a folder),
+    /// or a file field <c>zip</c>; or a zip body (<c>application/zip</c>). Every way ends in <see cref="PackImport.ValidateAsync"/>.
+    /// </summary>
     private static async Task<Results<Ok<ImportedPack>, ProblemHttpResult>> ImportAsync(
         HttpRequest request, HubixDb db, MediaUploader uploader, TimeProvider time, IOptions<ContentOptions> options, ClaimsPrincipal user, CancellationToken ct)
     {
-        PackDocument doc;
-        Dictionary<string, IFormFile> files = new(StringComparer.Ordinal);
         try
         {
-            if (request.HasFormContentType)
-            {
-                var form = await request.ReadFormAsync(ct);
-                var json = form["pack"].ToString();
-                if (string.IsNullOrWhiteSpace(json))
-                {
-                    return TypedResults.Problem(statusCode: 400, title: "Pack not valid", detail: "pack: the multipart field 'pack' with the pack JSON is required");
-                }
-
-                doc = PackImport.ParseJson(json, "pack");
-                foreach (var f in form.Files)
-                {
-                    files[f.FileName] = f;
-                }
-            }
-            else
-            {
-                using var reader = new StreamReader(request.Body);
-                doc = PackImport.ParseJson(await reader.ReadToEndAsync(ct), "body");
-            }
-
-            var pack = await PackImport.ValidateAsync(doc, null, async (name, c) =>
-            {
-                if (!files.TryGetValue(name, out var f))
-                {
-                    return null;
-                }
-
-                using var ms = new MemoryStream();
-                await f.CopyToAsync(ms, c);
-                return new PackFile(ms.ToArray(), f.ContentType);
-            }, ct);
+            var pack = await ReadPackAsync(request, options.Value, ct);
             var now = time.GetUtcNow().UtcDateTime;
             var stored = await PackImport.StoreAsync(db, pack, now, ct, user.ActorName(), options.Value.RequireApproval);
             var uploaded = await uploader.EnsureUploadedAsync(stored.MediaIds, ct);
@@ -87,6 +57,62 @@ public static class ContentEndpoints
                 extensions: new Dictionary<string, object?> { ["errors"] = ex.Problems });
         }
     }
+
+    private static async Task<ValidPack> ReadPackAsync(HttpRequest request, ContentOptions options, CancellationToken ct)
+    {
+        if (IsZip(request.ContentType))
+        {
+            return await PackZip.ValidateAsync(request.Body, options, ct);
+        }
+
+        if (!request.HasFormContentType)
+        {
+            using var reader = new StreamReader(request.Body);
+            return await PackImport.ValidateAsync(PackImport.ParseJson(await reader.ReadToEndAsync(ct), "body"), null, NoFiles, ct);
+        }
+
+        var form = await request.ReadFormAsync(ct);
+        var json = form["pack"].ToString();
+        if (form.Files.GetFile("zip") is { } zip)
+        {
+            if (!string.IsNullOrWhiteSpace(json))
+            {
+                throw new PackValidationException(["zip: send either the zip or the 'pack' field with its files, not both"]);
+            }
+
+            await using var stream = zip.OpenReadStream();
+            return await PackZip.ValidateAsync(stream, options, ct);
+        }
+
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            throw new PackValidationException(["pack: the multipart field 'pack' with the pack JSON (or a file field 'zip') is required"]);
+        }
+
+        var files = new Dictionary<string, IFormFile>(StringComparer.Ordinal);
+        foreach (var f in form.Files)
+        {
+            files[f.FileName] = f;
+        }
+
+        return await PackImport.ValidateAsync(PackImport.ParseJson(json, "pack"), null, async (name, c) =>
+        {
+            if (!files.TryGetValue(name, out var f))
+            {
+                return null;
+            }
+
+            using var ms = new MemoryStream();
+            await f.CopyToAsync(ms, c);
+            return new PackFile(ms.ToArray(), f.ContentType);
+        }, ct);
+    }
+
+    private static Task<PackFile?> NoFiles(string name, CancellationToken ct) => Task.FromResult<PackFile?>(null);
+
+    private static bool IsZip(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && (type.MediaType.Equals("application/zip", StringComparison.OrdinalIgnoreCase) || type.MediaType.Equals("application/x-zip-compressed", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Four eyes: the newest version becomes the one sent, approved by someone other than its importer.</summary>
     private static async Task<Results<Ok<ApprovedPack>, NotFound, ProblemHttpResult>> ApproveAsync(long id, HubixDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
