@@ -16,14 +16,17 @@ public static class ContentEndpoints
         var api = app.MapGroup("/api/packs").RequireViewer().WithTags("Content");
         api.MapPost("/", ImportAsync).WithName("ImportPack").RequireAdmin().DisableAntiforgery();
         api.MapPost("/{id:long}/approve", ApproveAsync).WithName("ApprovePack").RequireAdmin()
-            .WithSummary("Approves the pack's newest version so it is sent (four eyes: not by whoever imported it; 409 otherwise).");
+            .WithSummary("Approves the pack's newest version so it is sent (four eyes: not by whoever imported it; 409 otherwise). version=: the version the approver reviewed (409 when it is no longer the newest).");
         api.MapGet("/", ListAsync).WithName("ListPacks").WithPaging()
             .WithSummary("Packs newest date first, categories in reverse order within a date (limit=, default and max 100); next cursor in X-Next-Cursor.");
         // Meta fetches media by link when an upload is not ready (Hubix:Content:PublicBaseUrl); content-addressed.
+        PackVersions.Map(api);
         app.MapGet("/media/{sha256}", GetMediaAsync).WithName("GetMedia").ExcludeFromDescription();
     }
 
-    public sealed record PackItemDto(long Id, int Position, string Kind, string? Text, string? Caption, string? FileName, string? Url, string? MimeType, string? CloudMediaId, string? Lang = null);
+    /// <param name="MediaUrl">Where the page shows the item's file: the stored bytes (<c>/media/{sha256}</c>) or the item's own link.</param>
+    public sealed record PackItemDto(long Id, int Position, string Kind, string? Text, string? Caption, string? FileName, string? Url, string? MimeType, string? CloudMediaId, string? Lang = null,
+        string? MediaUrl = null);
 
     /// <param name="Version">The newest version, whose items are listed.</param>
     /// <param name="State"><c>draft</c> or <c>approved</c> (of the newest version).</param>
@@ -115,7 +118,8 @@ public static class ContentEndpoints
         && (type.MediaType.Equals("application/zip", StringComparison.OrdinalIgnoreCase) || type.MediaType.Equals("application/x-zip-compressed", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Four eyes: the newest version becomes the one sent, approved by someone other than its importer.</summary>
-    private static async Task<Results<Ok<ApprovedPack>, NotFound, ProblemHttpResult>> ApproveAsync(long id, HubixDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Results<Ok<ApprovedPack>, NotFound, ProblemHttpResult>> ApproveAsync(
+        long id, int? version, HubixDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var work = await UnitOfWork.BeginAsync(db, now, ct);
@@ -126,6 +130,12 @@ public static class ContentEndpoints
         }
 
         var actor = user.ActorName();
+        if (version is { } reviewed && reviewed != pack.Version)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile",
+                detail: string.Create(CultureInfo.InvariantCulture, $"Version {reviewed} was reviewed, but the newest version of pack {pack.Id} is {pack.Version}; review it first."));
+        }
+
         if (pack.ApprovedVersion == pack.Version)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already approved",
@@ -138,14 +148,22 @@ public static class ContentEndpoints
                 detail: $"{actor} imported this version; another admin must approve it.");
         }
 
-        // A guard, not just the tracked change: two approvals at once (or an import in between) must not both win.
-        var version = pack.Version;
+        // A guard, not just the tracked change: two approvals at once, or an import in between (a new version, or the draft
+        // replaced, perhaps by the approver: same version, new UpdatedAt and CreatedBy), must not win. The version's history
+        // row is approved in the same transaction.
+        var newest = pack.Version;
+        var (savedAt, savedBy) = (pack.UpdatedAt, pack.CreatedBy);
         work.Guard(async (connection, transaction, c) =>
-            await work.Db.Set<ContentPack>().Where(p => p.Id == id && p.Version == version && (p.ApprovedVersion == null || p.ApprovedVersion != version))
-                .ExecuteUpdateAsync(s => s.SetProperty(p => p.ApprovedVersion, version).SetProperty(p => p.ApprovedDescription, p => p.Description)
-                    .SetProperty(p => p.ApprovedBy, actor).SetProperty(p => p.ApprovedAt, now).SetProperty(p => p.UpdatedAt, now), c) == 1);
+        {
+            var approved = await work.Db.Set<ContentPack>()
+                .Where(p => p.Id == id && p.Version == newest && (p.ApprovedVersion == null || p.ApprovedVersion != newest) && p.UpdatedAt == savedAt && p.CreatedBy == savedBy)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.ApprovedVersion, newest).SetProperty(p => p.ApprovedDescription, p => p.Description)
+                    .SetProperty(p => p.ApprovedBy, actor).SetProperty(p => p.ApprovedAt, now).SetProperty(p => p.UpdatedAt, now), c) == 1;
+            return approved && await work.Db.Set<ContentPackVersion>().Where(v => v.PackId == id && v.Version == newest)
+                .ExecuteUpdateAsync(s => s.SetProperty(v => v.ApprovedBy, actor).SetProperty(v => v.ApprovedAt, now), c) == 1;
+        });
         user.Audit(AuditActions.PackApprove, PackImport.PackTarget(pack.Id),
-            string.Create(CultureInfo.InvariantCulture, $"{pack.Date:yyyy-MM-dd} '{pack.Category}' v{version}, imported by {pack.CreatedBy}")).Add(work.Db, now);
+            string.Create(CultureInfo.InvariantCulture, $"{pack.Date:yyyy-MM-dd} '{pack.Category}' v{newest}, imported by {pack.CreatedBy}")).Add(work.Db, now);
         work.Db.Entry(pack).State = EntityState.Unchanged;
         if (!await work.CommitAsync(ct))
         {
@@ -153,7 +171,7 @@ public static class ContentEndpoints
                 detail: "The pack was approved or re-imported while this request ran; list it again.");
         }
 
-        return TypedResults.Ok(new ApprovedPack(pack.Id, version, PackStates.Approved, actor, now));
+        return TypedResults.Ok(new ApprovedPack(pack.Id, newest, PackStates.Approved, actor, now));
     }
 
     private static async Task<Results<Ok<List<PackDto>>, ProblemHttpResult>> ListAsync(
@@ -191,13 +209,13 @@ public static class ContentEndpoints
             .Where(i => i.Version == newest[i.PackId]).ToList();
         var mediaIds = items.Where(i => i.MediaId != null).Select(i => i.MediaId!.Value).Distinct().ToList();
         var media = mediaIds.Count == 0 ? [] : await context.Set<MediaFile>().AsNoTracking().Where(m => mediaIds.Contains(m.Id))
-            .Select(m => new { m.Id, m.MimeType, m.CloudMediaId }).ToDictionaryAsync(m => m.Id, m => (m.MimeType, m.CloudMediaId), ct);
+            .Select(m => new { m.Id, m.MimeType, m.CloudMediaId, m.Sha256 }).ToDictionaryAsync(m => m.Id, m => (m.MimeType, m.CloudMediaId, m.Sha256), ct);
         var byPack = items.ToLookup(i => i.PackId);
         var packs = page.Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, p.Version,
             p.ApprovedVersion == p.Version ? PackStates.Approved : PackStates.Draft, p.ApprovedVersion, p.CreatedBy, p.ApprovedBy, p.ApprovedAt, byPack[p.Id].Select(i =>
         {
             var m = i.MediaId is { } id && media.TryGetValue(id, out var f) ? f : default;
-            return new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, m.MimeType, m.CloudMediaId, i.Lang);
+            return new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, m.MimeType, m.CloudMediaId, i.Lang, m.Sha256 is null ? i.Url : "/media/" + m.Sha256);
         }).ToList())).ToList();
         return TypedResults.Ok(packs);
     }

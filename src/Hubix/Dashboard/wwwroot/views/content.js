@@ -46,7 +46,7 @@ async function calendar(ctx, root) {
   form.addEventListener('submit', (e) => { e.preventDefault(); ctx.navigate('#/content/' + date.value + '/' + encodeURIComponent(cat.value.trim().toLowerCase())); });
   root.append(h('section', { class: 'card' }, el('h2', 'Content calendar'),
     el('p', 'Two weeks back, three weeks ahead. Days from today on without a pack are flagged: the 05:00 run has nothing to send them.', 'muted'),
-    ctx.can('admin') ? form : null, grid));
+    ctx.can('admin') ? form : null, ctx.can('admin') ? importer(ctx) : null, grid));
   await load(grid, () => ctx.api('/api/packs?limit=100'), (packs) => {
     const byDate = new Map();
     for (const p of packs) { if (!byDate.has(p.date)) { byDate.set(p.date, []); } byDate.get(p.date).push(p); }
@@ -65,6 +65,62 @@ async function calendar(ctx, root) {
     return cells;
   });
   return {};
+}
+
+// ---------- import a folder or a zip (the pack.json shape of `hubix content import`) ----------
+// The server checks everything (PackImport, as for the CLI and the JSON API); the page only gathers the files. A zip goes
+// as it is; a folder goes as the multipart 'pack' field plus the files pack.json names, under their names relative to it.
+let flash = null; // what the editor says first after an import navigated to it
+
+function importer(ctx) {
+  const folder = el('input', '', '', { type: 'file', id: 'import-folder', webkitdirectory: true, 'aria-label': 'Import a folder' });
+  const zip = el('input', '', '', { type: 'file', id: 'import-zip', accept: '.zip,application/zip', 'aria-label': 'Import a zip' });
+  const status = el('p', '', '', { id: 'import-status', role: 'status' });
+  const problems = el('ul', '', 'error', { id: 'import-problems', role: 'alert' });
+  async function send(body, what) {
+    problems.replaceChildren();
+    status.textContent = 'Importing ' + what + '…';
+    try {
+      const r = await ctx.api('/api/packs', { method: 'POST', body });
+      flash = 'Imported ' + what + ': version ' + r.version + ', ' + r.state + ', ' + r.items + ' items.';
+      ctx.navigate('#/content/' + r.date + '/' + encodeURIComponent(r.category));
+    } catch (err) {
+      status.textContent = 'Not imported: nothing was stored.';
+      const list = (err.body && err.body.errors) || [err.message];
+      problems.replaceChildren(...[].concat(list).map((x) => el('li', x)));
+    }
+  }
+  zip.addEventListener('change', () => {
+    const f = zip.files[0];
+    zip.value = '';
+    if (f) { send(new Blob([f], { type: 'application/zip' }), f.name); }
+  });
+  folder.addEventListener('change', async () => {
+    const files = [...folder.files];
+    folder.value = '';
+    // webkitRelativePath is "picked/pack.json" or "picked/2026-11-24/pack.json": the pack is at the top or one folder down.
+    const path = (f) => f.webkitRelativePath || f.name;
+    const depth = (f) => path(f).split('/').length;
+    const packs = files.filter((f) => path(f).endsWith('/pack.json') && depth(f) <= 3).sort((a, b) => depth(a) - depth(b));
+    const top = packs.filter((f) => depth(f) === depth(packs[0] || f));
+    if (top.length !== 1) {
+      problems.replaceChildren(el('li', top.length === 0 ? 'No pack.json in that folder or one folder down.' : 'pack.json in ' + top.length + ' folders: choose the one pack\'s folder.'));
+      return;
+    }
+    const prefix = path(top[0]).slice(0, -'pack.json'.length);
+    const text = await top[0].text();
+    const data = new FormData();
+    data.append('pack', text);
+    let named = [];
+    try { named = (JSON.parse(text).items || []).map((i) => i && i.file).filter((x) => typeof x === 'string'); } catch { /* the server names the JSON error */ }
+    for (const f of files) {
+      const rel = path(f).slice(prefix.length);
+      if (path(f).startsWith(prefix) && named.includes(rel)) { data.append('files', f, rel); }
+    }
+    send(data, 'folder ' + prefix.replace(/\/$/, ''));
+  });
+  return h('div', { class: 'toolbar', id: 'import-pack' }, el('span', 'Import a pack:'),
+    h('label', { class: 'secondary file-button' }, 'Folder… ', folder), h('label', { class: 'secondary file-button' }, 'Zip… ', zip), status, problems);
 }
 
 // ---------- editor and preview ----------
@@ -266,6 +322,7 @@ async function editor(ctx, root, date, category) {
   }
 
   await loadPack().catch((e) => { result.textContent = 'Could not load: ' + e.message; });
+  if (flash) { result.textContent = flash + ' ' + result.textContent; flash = null; }
   renderPreview();
   return {};
 }
