@@ -20,6 +20,8 @@ public static class ContentEndpoints
         api.MapGet("/", ListAsync).WithName("ListPacks").WithPaging()
             .WithSummary("Packs newest date first, categories in reverse order within a date (limit=, default and max 100); next cursor in X-Next-Cursor.");
         // Meta fetches media by link when an upload is not ready (Hubix:Content:PublicBaseUrl); content-addressed.
+        api.MapGet("/settings", (IOptions<ContentOptions> options) => TypedResults.Ok(ContentSettings.From(options.Value))).WithName("ContentSettings")
+            .WithSummary("What the studio needs to know of Hubix:Content: the default language, whether approval is on, the zip limits.");
         PackVersions.Map(api);
         app.MapGet("/media/{sha256}", GetMediaAsync).WithName("GetMedia").ExcludeFromDescription();
     }
@@ -34,6 +36,11 @@ public static class ContentEndpoints
     public sealed record PackDto(
         long Id, DateOnly Date, string Category, string Description, int Version, string State, int? ApprovedVersion, string? CreatedBy, string? ApprovedBy,
         DateTime? ApprovedAt, IReadOnlyList<PackItemDto> Items);
+
+    public sealed record ContentSettings(string DefaultLanguage, bool RequireApproval, int ZipMaxEntries, long ZipMaxEntryBytes, long ZipMaxTotalBytes)
+    {
+        public static ContentSettings From(ContentOptions o) => new(o.DefaultLanguage, o.RequireApproval, o.ZipMaxEntries, o.ZipMaxEntryBytes, o.ZipMaxTotalBytes);
+    }
 
     public sealed record ImportedPack(long Id, DateOnly Date, string Category, bool Replaced, int Items, int MediaUploaded, int Version, string State);
 
