@@ -135,6 +135,17 @@ public class PackZipImportTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 16L * 1024 * 1024, 64L * 1024 * 1024, "Hubix:Content:ZipMaxEntries")]
+    [InlineData(200, 100L, 64L * 1024 * 1024, "Hubix:Content:ZipMaxEntryBytes")]
+    [InlineData(200, 16L * 1024 * 1024, 1024L * 1024, "Hubix:Content:ZipMaxTotalBytes")]
+    public void Zip_limits_out_of_range_are_named_at_startup(int entries, long entryBytes, long totalBytes, string named)
+    {
+        Assert.Empty(new ContentOptions().Problems());
+        var problems = new ContentOptions { ZipMaxEntries = entries, ZipMaxEntryBytes = entryBytes, ZipMaxTotalBytes = totalBytes }.Problems().ToList();
+        Assert.Contains(problems, p => p.Contains(named, StringComparison.Ordinal));
+    }
+
     private static async Task<HttpResponseMessage> PostZipAsync(HttpClient client, byte[] zip)
     {
         using var content = new ByteArrayContent(zip) { Headers = { ContentType = new MediaTypeHeaderValue("application/zip") } };
