@@ -71,7 +71,8 @@ public static class PackVersions
     {
         api.MapGet("/{id:long}/versions", ListAsync).WithName("ListPackVersions")
             .WithSummary("The pack's versions, newest first: which is sent, who saved and who approved each.");
-        api.MapGet("/{id:long}/versions/{version:int}", GetAsync).WithName("GetPackVersion")
+        // No route constraint on version: an unauthenticated caller gets 401 whatever it sends, not a 404 from routing.
+        api.MapGet("/{id:long}/versions/{version}", GetAsync).WithName("GetPackVersion")
             .WithSummary("One version of the pack with its items (every language's), as stored; old versions are read-only.");
     }
 
