@@ -16,14 +16,19 @@ public static class ContentEndpoints
         var api = app.MapGroup("/api/packs").RequireViewer().WithTags("Content");
         api.MapPost("/", ImportAsync).WithName("ImportPack").RequireAdmin().DisableAntiforgery();
         api.MapPost("/{id:long}/approve", ApproveAsync).WithName("ApprovePack").RequireAdmin()
-            .WithSummary("Approves the pack's newest version so it is sent (four eyes: not by whoever imported it; 409 otherwise).");
+            .WithSummary("Approves the pack's newest version so it is sent (four eyes: not by whoever imported it; 409 otherwise). version=: the version the approver reviewed (409 when it is no longer the newest).");
         api.MapGet("/", ListAsync).WithName("ListPacks").WithPaging()
             .WithSummary("Packs newest date first, categories in reverse order within a date (limit=, default and max 100); next cursor in X-Next-Cursor.");
         // Meta fetches media by link when an upload is not ready (Hubix:Content:PublicBaseUrl); content-addressed.
+        api.MapGet("/settings", (IOptions<ContentOptions> options) => TypedResults.Ok(ContentSettings.From(options.Value))).WithName("ContentSettings")
+            .WithSummary("What the studio needs to know of Hubix:Content: the default language, whether approval is on, the zip limits.");
+        PackVersions.Map(api);
         app.MapGet("/media/{sha256}", GetMediaAsync).WithName("GetMedia").ExcludeFromDescription();
     }
 
-    public sealed record PackItemDto(long Id, int Position, string Kind, string? Text, string? Caption, string? FileName, string? Url, string? MimeType, string? CloudMediaId, string? Lang = null);
+    /// <param name="MediaUrl">Where the page shows the item's file: the stored bytes (<c>/media/{sha256}</c>) or the item's own link.</param>
+    public sealed record PackItemDto(long Id, int Position, string Kind, string? Text, string? Caption, string? FileName, string? Url, string? MimeType, string? CloudMediaId, string? Lang = null,
+        string? MediaUrl = null);
 
     /// <param name="Version">The newest version, whose items are listed.</param>
     /// <param name="State"><c>draft</c> or <c>approved</c> (of the newest version).</param>
@@ -32,50 +37,25 @@ public static class ContentEndpoints
         long Id, DateOnly Date, string Category, string Description, int Version, string State, int? ApprovedVersion, string? CreatedBy, string? ApprovedBy,
         DateTime? ApprovedAt, IReadOnlyList<PackItemDto> Items);
 
+    public sealed record ContentSettings(string DefaultLanguage, bool RequireApproval, int ZipMaxEntries, long ZipMaxEntryBytes, long ZipMaxTotalBytes)
+    {
+        public static ContentSettings From(ContentOptions o) => new(o.DefaultLanguage, o.RequireApproval, o.ZipMaxEntries, o.ZipMaxEntryBytes, o.ZipMaxTotalBytes);
+    }
+
     public sealed record ImportedPack(long Id, DateOnly Date, string Category, bool Replaced, int Items, int MediaUploaded, int Version, string State);
 
     public sealed record ApprovedPack(long Id, int Version, string State, string ApprovedBy, DateTime ApprovedAt);
 
-    /// <summary>JSON body (pack.json with url items), or multipart: a <c>pack</c> field with the JSON plus the files it names.</summary>
+    /// <summary>
+    /// JSON body (pack.json with url items); multipart: a <c>pack</c> field with the JSON plus the files it names (a folder),
+    /// or a file field <c>zip</c>; or a zip body (<c>application/zip</c>). Every way ends in <see cref="PackImport.ValidateAsync"/>.
+    /// </summary>
     private static async Task<Results<Ok<ImportedPack>, ProblemHttpResult>> ImportAsync(
         HttpRequest request, HubixDb db, MediaUploader uploader, TimeProvider time, IOptions<ContentOptions> options, ClaimsPrincipal user, CancellationToken ct)
     {
-        PackDocument doc;
-        Dictionary<string, IFormFile> files = new(StringComparer.Ordinal);
         try
         {
-            if (request.HasFormContentType)
-            {
-                var form = await request.ReadFormAsync(ct);
-                var json = form["pack"].ToString();
-                if (string.IsNullOrWhiteSpace(json))
-                {
-                    return TypedResults.Problem(statusCode: 400, title: "Pack not valid", detail: "pack: the multipart field 'pack' with the pack JSON is required");
-                }
-
-                doc = PackImport.ParseJson(json, "pack");
-                foreach (var f in form.Files)
-                {
-                    files[f.FileName] = f;
-                }
-            }
-            else
-            {
-                using var reader = new StreamReader(request.Body);
-                doc = PackImport.ParseJson(await reader.ReadToEndAsync(ct), "body");
-            }
-
-            var pack = await PackImport.ValidateAsync(doc, null, async (name, c) =>
-            {
-                if (!files.TryGetValue(name, out var f))
-                {
-                    return null;
-                }
-
-                using var ms = new MemoryStream();
-                await f.CopyToAsync(ms, c);
-                return new PackFile(ms.ToArray(), f.ContentType);
-            }, ct);
+            var pack = await ReadPackAsync(request, options.Value, ct);
             var now = time.GetUtcNow().UtcDateTime;
             var stored = await PackImport.StoreAsync(db, pack, now, ct, user.ActorName(), options.Value.RequireApproval);
             var uploaded = await uploader.EnsureUploadedAsync(stored.MediaIds, ct);
@@ -88,8 +68,65 @@ public static class ContentEndpoints
         }
     }
 
+    private static async Task<ValidPack> ReadPackAsync(HttpRequest request, ContentOptions options, CancellationToken ct)
+    {
+        if (IsZip(request.ContentType))
+        {
+            return await PackZip.ValidateAsync(request.Body, options, ct);
+        }
+
+        if (!request.HasFormContentType)
+        {
+            using var reader = new StreamReader(request.Body);
+            return await PackImport.ValidateAsync(PackImport.ParseJson(await reader.ReadToEndAsync(ct), "body"), null, NoFiles, ct);
+        }
+
+        var form = await request.ReadFormAsync(ct);
+        var json = form["pack"].ToString();
+        if (form.Files.GetFile("zip") is { } zip)
+        {
+            if (!string.IsNullOrWhiteSpace(json))
+            {
+                throw new PackValidationException(["zip: send either the zip or the 'pack' field with its files, not both"]);
+            }
+
+            await using var stream = zip.OpenReadStream();
+            return await PackZip.ValidateAsync(stream, options, ct);
+        }
+
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            throw new PackValidationException(["pack: the multipart field 'pack' with the pack JSON (or a file field 'zip') is required"]);
+        }
+
+        var files = new Dictionary<string, IFormFile>(StringComparer.Ordinal);
+        foreach (var f in form.Files)
+        {
+            files[f.FileName] = f;
+        }
+
+        return await PackImport.ValidateAsync(PackImport.ParseJson(json, "pack"), null, async (name, c) =>
+        {
+            if (!files.TryGetValue(name, out var f))
+            {
+                return null;
+            }
+
+            using var ms = new MemoryStream();
+            await f.CopyToAsync(ms, c);
+            return new PackFile(ms.ToArray(), f.ContentType);
+        }, ct);
+    }
+
+    private static Task<PackFile?> NoFiles(string name, CancellationToken ct) => Task.FromResult<PackFile?>(null);
+
+    private static bool IsZip(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && (type.MediaType.Equals("application/zip", StringComparison.OrdinalIgnoreCase) || type.MediaType.Equals("application/x-zip-compressed", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Four eyes: the newest version becomes the one sent, approved by someone other than its importer.</summary>
-    private static async Task<Results<Ok<ApprovedPack>, NotFound, ProblemHttpResult>> ApproveAsync(long id, HubixDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Results<Ok<ApprovedPack>, NotFound, ProblemHttpResult>> ApproveAsync(
+        long id, int? version, HubixDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var work = await UnitOfWork.BeginAsync(db, now, ct);
@@ -100,6 +137,12 @@ public static class ContentEndpoints
         }
 
         var actor = user.ActorName();
+        if (version is { } reviewed && reviewed != pack.Version)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile",
+                detail: string.Create(CultureInfo.InvariantCulture, $"Version {reviewed} was reviewed, but the newest version of pack {pack.Id} is {pack.Version}; review it first."));
+        }
+
         if (pack.ApprovedVersion == pack.Version)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already approved",
@@ -112,14 +155,22 @@ public static class ContentEndpoints
                 detail: $"{actor} imported this version; another admin must approve it.");
         }
 
-        // A guard, not just the tracked change: two approvals at once (or an import in between) must not both win.
-        var version = pack.Version;
+        // A guard, not just the tracked change: two approvals at once, or an import in between (a new version, or the draft
+        // replaced, perhaps by the approver: same version, new UpdatedAt and CreatedBy), must not win. The version's history
+        // row is approved in the same transaction.
+        var newest = pack.Version;
+        var (savedAt, savedBy) = (pack.UpdatedAt, pack.CreatedBy);
         work.Guard(async (connection, transaction, c) =>
-            await work.Db.Set<ContentPack>().Where(p => p.Id == id && p.Version == version && (p.ApprovedVersion == null || p.ApprovedVersion != version))
-                .ExecuteUpdateAsync(s => s.SetProperty(p => p.ApprovedVersion, version).SetProperty(p => p.ApprovedDescription, p => p.Description)
-                    .SetProperty(p => p.ApprovedBy, actor).SetProperty(p => p.ApprovedAt, now).SetProperty(p => p.UpdatedAt, now), c) == 1);
+        {
+            var approved = await work.Db.Set<ContentPack>()
+                .Where(p => p.Id == id && p.Version == newest && (p.ApprovedVersion == null || p.ApprovedVersion != newest) && p.UpdatedAt == savedAt && p.CreatedBy == savedBy)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.ApprovedVersion, newest).SetProperty(p => p.ApprovedDescription, p => p.Description)
+                    .SetProperty(p => p.ApprovedBy, actor).SetProperty(p => p.ApprovedAt, now).SetProperty(p => p.UpdatedAt, now), c) == 1;
+            return approved && await work.Db.Set<ContentPackVersion>().Where(v => v.PackId == id && v.Version == newest)
+                .ExecuteUpdateAsync(s => s.SetProperty(v => v.ApprovedBy, actor).SetProperty(v => v.ApprovedAt, now), c) == 1;
+        });
         user.Audit(AuditActions.PackApprove, PackImport.PackTarget(pack.Id),
-            string.Create(CultureInfo.InvariantCulture, $"{pack.Date:yyyy-MM-dd} '{pack.Category}' v{version}, imported by {pack.CreatedBy}")).Add(work.Db, now);
+            string.Create(CultureInfo.InvariantCulture, $"{pack.Date:yyyy-MM-dd} '{pack.Category}' v{newest}, imported by {pack.CreatedBy}")).Add(work.Db, now);
         work.Db.Entry(pack).State = EntityState.Unchanged;
         if (!await work.CommitAsync(ct))
         {
@@ -127,7 +178,7 @@ public static class ContentEndpoints
                 detail: "The pack was approved or re-imported while this request ran; list it again.");
         }
 
-        return TypedResults.Ok(new ApprovedPack(pack.Id, version, PackStates.Approved, actor, now));
+        return TypedResults.Ok(new ApprovedPack(pack.Id, newest, PackStates.Approved, actor, now));
     }
 
     private static async Task<Results<Ok<List<PackDto>>, ProblemHttpResult>> ListAsync(
@@ -165,13 +216,13 @@ public static class ContentEndpoints
             .Where(i => i.Version == newest[i.PackId]).ToList();
         var mediaIds = items.Where(i => i.MediaId != null).Select(i => i.MediaId!.Value).Distinct().ToList();
         var media = mediaIds.Count == 0 ? [] : await context.Set<MediaFile>().AsNoTracking().Where(m => mediaIds.Contains(m.Id))
-            .Select(m => new { m.Id, m.MimeType, m.CloudMediaId }).ToDictionaryAsync(m => m.Id, m => (m.MimeType, m.CloudMediaId), ct);
+            .Select(m => new { m.Id, m.MimeType, m.CloudMediaId, m.Sha256 }).ToDictionaryAsync(m => m.Id, m => (m.MimeType, m.CloudMediaId, m.Sha256), ct);
         var byPack = items.ToLookup(i => i.PackId);
         var packs = page.Select(p => new PackDto(p.Id, p.Date, p.Category, p.Description, p.Version,
             p.ApprovedVersion == p.Version ? PackStates.Approved : PackStates.Draft, p.ApprovedVersion, p.CreatedBy, p.ApprovedBy, p.ApprovedAt, byPack[p.Id].Select(i =>
         {
             var m = i.MediaId is { } id && media.TryGetValue(id, out var f) ? f : default;
-            return new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, m.MimeType, m.CloudMediaId, i.Lang);
+            return new PackItemDto(i.Id, i.Position, i.Kind, i.Text, i.Caption, i.FileName, i.Url, m.MimeType, m.CloudMediaId, i.Lang, m.Sha256 is null ? i.Url : "/media/" + m.Sha256);
         }).ToList())).ToList();
         return TypedResults.Ok(packs);
     }

@@ -31,6 +31,18 @@ public sealed class ContentOptions : IHubixOptions
     /// </summary>
     public string DefaultLanguage { get; set; } = "en";
 
+    /// <summary>A zipped pack (<c>POST /api/packs</c> with a zip) may hold at most this many entries, folders included.</summary>
+    public int ZipMaxEntries { get; set; } = 200;
+
+    /// <summary>
+    /// The most bytes one entry of a zipped pack may decompress to, counted while reading (the archive's own sizes are not
+    /// trusted). Default 16 MiB, the largest document a pack stores.
+    /// </summary>
+    public long ZipMaxEntryBytes { get; set; } = PackImport.MaxDocumentBytes;
+
+    /// <summary>The most bytes a zipped pack may decompress to in all, and the most its archive may weigh. Default 64 MiB.</summary>
+    public long ZipMaxTotalBytes { get; set; } = 64L * 1024 * 1024;
+
     public IEnumerable<string> Problems()
     {
         if (MediaIdLifetime <= TimeSpan.Zero || MediaIdLifetime > TimeSpan.FromDays(30))
@@ -41,6 +53,16 @@ public sealed class ContentOptions : IHubixOptions
         if (!PackLanguages.IsValidTag(DefaultLanguage))
         {
             yield return $"Hubix:Content:DefaultLanguage '{DefaultLanguage}' is not a language code (e.g. en, hi, hi-Latn).";
+        }
+
+        if (ZipMaxEntries < 2)
+        {
+            yield return $"Hubix:Content:ZipMaxEntries is {ZipMaxEntries}; a zipped pack needs at least 2 entries (pack.json and a file), e.g. 200.";
+        }
+
+        if (ZipMaxEntryBytes < 1024 || ZipMaxTotalBytes < ZipMaxEntryBytes)
+        {
+            yield return $"Hubix:Content:ZipMaxEntryBytes ({ZipMaxEntryBytes}) must be at least 1024 and at most Hubix:Content:ZipMaxTotalBytes ({ZipMaxTotalBytes}), e.g. 16777216 and 67108864.";
         }
 
         if (UploadRetry < TimeSpan.Zero)

@@ -363,7 +363,8 @@ public static class PackImport
         {
             await using var tx = await context.Database.BeginTransactionAsync(ct);
             await context.SaveChangesAsync(ct);
-            // The pack's id is known now; its audit entry commits with it.
+            // The pack's id is known now: its history row and its audit entry commit with it.
+            await RecordVersionAsync(context, existing, pack, actor, now, ct);
             new Operators.AuditNote(actor, Operators.AuditActions.PackImport, PackTarget(existing.Id),
                 string.Create(CultureInfo.InvariantCulture, $"{existing.Date:yyyy-MM-dd} '{existing.Category}' v{existing.Version}, {pack.Items.Count} item(s), {existing.State}"))
                 .Add(context, now);
@@ -372,6 +373,24 @@ public static class PackImport
         }
 
         return new StoredPack(existing.Id, media.Select(f => f.Id).ToList(), replaced, existing.Version, existing.State);
+    }
+
+    /// <summary>The stored version's history row: a new version's, or the replaced draft's (its saver and time now the last save's).</summary>
+    private static async Task RecordVersionAsync(HubixDbContext context, ContentPack pack, ValidPack valid, string actor, DateTime now, CancellationToken ct)
+    {
+        var row = await context.Set<ContentPackVersion>().SingleOrDefaultAsync(v => v.PackId == pack.Id && v.Version == pack.Version, ct);
+        if (row is null)
+        {
+            row = new ContentPackVersion { PackId = pack.Id, Version = pack.Version };
+            context.Add(row);
+        }
+
+        row.Description = valid.Description;
+        row.CreatedBy = actor;
+        row.CreatedAt = now;
+        row.Items = valid.Items.Count;
+        row.ApprovedBy = pack.ApprovedVersion == pack.Version ? pack.ApprovedBy : null;
+        row.ApprovedAt = pack.ApprovedVersion == pack.Version ? pack.ApprovedAt : null;
     }
 
     /// <summary>The audit trail's name for a pack.</summary>

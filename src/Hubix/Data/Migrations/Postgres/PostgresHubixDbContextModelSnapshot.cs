@@ -521,6 +521,41 @@ namespace Hubix.Data.Migrations.Postgres
                     b.ToTable("ContentPacks", (string)null);
                 });
 
+            modelBuilder.Entity("Hubix.Content.ContentPackVersion", b =>
+                {
+                    b.Property<long>("PackId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("ApprovedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ApprovedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<int>("Items")
+                        .HasColumnType("integer");
+
+                    b.HasKey("PackId", "Version");
+
+                    b.ToTable("ContentPackVersions", (string)null);
+                });
+
             modelBuilder.Entity("Hubix.Content.MediaFile", b =>
                 {
                     b.Property<long>("Id")
@@ -1404,6 +1439,15 @@ namespace Hubix.Data.Migrations.Postgres
                     b.Navigation("Media");
 
                     b.Navigation("Pack");
+                });
+
+            modelBuilder.Entity("Hubix.Content.ContentPackVersion", b =>
+                {
+                    b.HasOne("Hubix.Content.ContentPack", null)
+                        .WithMany()
+                        .HasForeignKey("PackId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Hubix.Operators.ApiToken", b =>

@@ -500,6 +500,41 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.ToTable("ContentPacks", (string)null);
                 });
 
+            modelBuilder.Entity("Hubix.Content.ContentPackVersion", b =>
+                {
+                    b.Property<long>("PackId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ApprovedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApprovedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Items")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("PackId", "Version");
+
+                    b.ToTable("ContentPackVersions", (string)null);
+                });
+
             modelBuilder.Entity("Hubix.Content.MediaFile", b =>
                 {
                     b.Property<long>("Id")
@@ -1355,6 +1390,15 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.Navigation("Media");
 
                     b.Navigation("Pack");
+                });
+
+            modelBuilder.Entity("Hubix.Content.ContentPackVersion", b =>
+                {
+                    b.HasOne("Hubix.Content.ContentPack", null)
+                        .WithMany()
+                        .HasForeignKey("PackId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Hubix.Operators.ApiToken", b =>
