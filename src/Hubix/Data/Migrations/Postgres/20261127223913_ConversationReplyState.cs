@@ -17,6 +17,9 @@ namespace Hubix.Data.Migrations.Postgres
                 type: "timestamp with time zone",
                 nullable: true);
 
+            // Which conversations need a reply now, from the log and the outbox (the writers keep it from here on).
+            Hubix.Advisors.ReplyState.Backfill(migrationBuilder);
+
             migrationBuilder.CreateIndex(
                 name: "IX_Advisors_Handoff_LastInboundAt_Phone",
                 table: "Advisors",
