@@ -112,11 +112,14 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
         return t > end ? end : t;
     }
 
-    /// <summary>When the advisor last wrote or tapped, from the plans (no database needed).</summary>
-    private (DateTime? LastInbound, DateTime? Handoff) Inbound(int advisor)
+    /// <summary>
+    /// When the advisor last wrote or tapped, last wrote something other than a tap (the inbox's order), and was last
+    /// handed off, from the plans (no database needed).
+    /// </summary>
+    private (DateTime? LastInbound, DateTime? LastChat, DateTime? Handoff) Inbound(int advisor)
     {
-        DateTime? last = null, handoff = null;
-        for (var d = days - 1; d >= 0 && (last is null || handoff is null); d--)
+        DateTime? last = null, lastChat = null, handoff = null;
+        for (var d = days - 1; d >= 0 && (last is null || lastChat is null || handoff is null); d--)
         {
             var p = Plan(d, advisor);
             var acc = AcceptedAt(d, advisor);
@@ -137,20 +140,27 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
             }
 
             last ??= t is null ? null : Seconds(t.Value);
+            DateTime? chat = p.Chat ? Clamp(d, acc.AddSeconds(p.ChatSec)) : null;
+            if (p.Stop && (chat is null || acc.AddSeconds(p.StopSec) > chat))
+            {
+                chat = Clamp(d, acc.AddSeconds(p.StopSec));
+            }
+
+            lastChat ??= chat is null ? null : Seconds(chat.Value);
             if (handoff is null && p.Handoff)
             {
                 handoff = Clamp(d, acc.AddSeconds(p.ChatSec + 2));
             }
         }
 
-        return (last, handoff);
+        return (last, lastChat, handoff);
     }
 
     private static DateTime Seconds(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 
     private static long Unix(DateTime t) => (t.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
 
-    private static readonly string[] AdvisorCols = ["Id", "Phone", "UserId", "Name", "TimeZone", "Language", "Categories", "Status", "CreatedAt", "UpdatedAt", "DeletedAt", "LastInboundAt", "HandoffOpen", "HandoffAt"];
+    private static readonly string[] AdvisorCols = ["Id", "Phone", "UserId", "Name", "TimeZone", "Language", "Categories", "Status", "CreatedAt", "UpdatedAt", "DeletedAt", "LastInboundAt", "HandoffOpen", "HandoffAt", "LastChatAt"];
     // History packs were sent, so they are approved (version 1 of each); items default to version 1.
     private static readonly string[] PackCols = ["Id", "Date", "Category", "Description", "CreatedAt", "UpdatedAt", "Version", "ApprovedVersion", "ApprovedDescription"];
     private static readonly string[] ItemCols = ["Id", "PackId", "Position", "Kind", "Text", "Caption", "FileName", "Url", "MediaId"];
@@ -197,7 +207,7 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
         var created = DayStart(0).AddDays(-1).AddHours(12);
         for (var i = 0; i < advisors; i++)
         {
-            var (last, handoff) = Inbound(i);
+            var (last, lastChat, handoff) = Inbound(i);
             adv.Long(i + 1);
             adv.Str(Phone(i));
             adv.Null();
@@ -212,6 +222,7 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
             adv.TimeN(last);
             adv.Bool(false);
             adv.TimeN(handoff);
+            adv.TimeN(lastChat);
             adv.EndRow();
         }
 

@@ -24,6 +24,10 @@ public sealed class Options
           day         a live day on top of --history-days of generated history (or a --db prepared by history): the
                       advisors re-imported through the CSV API, the daily fan-out, taps and chats while a client polls
                       the dashboard API and holds the live WebSocket open
+          webapp      the operator's web app in Debian's chromium (Playwright) on --advisors (100,000) with --history-days
+                      (3) of generated history or a --db written by history: the time from a keystroke or click to the
+                      rows drawn, for the advisors search and pages, the inbox tabs and pages, a conversation opened;
+                      --taps N sets the rounds (30)
 
         options:
           --seconds N          load duration (ingest: 30)
@@ -37,7 +41,7 @@ public sealed class Options
           --postgres CONN      run hubix on PostgreSQL (a fresh database is created on CONN and dropped)
           --seed N             random seed (1)
           --days N             history: days of history (14)
-          --history-days N     day: days of history generated before the live day (14; 0 for none)
+          --history-days N     day: days of history generated before the live day (14; 0 for none); webapp: (3)
           --db PATH            history: the SQLite file to write; day: a file written by history, copied and used
           --connection CONN    history: the PostgreSQL database to write (with --provider postgres);
                                day: a PostgreSQL database written by history, copied (CREATE DATABASE ... TEMPLATE) and used
@@ -88,7 +92,7 @@ public sealed class Options
     /// <summary>The original arguments after the scenario name, for the "command to reproduce" column.</summary>
     public required string CommandLine { get; init; }
 
-    private static readonly string[] Scenarios = ["ingest", "fanout", "clickstorm", "chaos", "agent", "history", "day", "replicas"];
+    private static readonly string[] Scenarios = ["ingest", "fanout", "clickstorm", "chaos", "agent", "history", "day", "replicas", "webapp"];
 
     public static Options Parse(string[] args)
     {

@@ -46,6 +46,7 @@ try
         "history" => await new HistoryScenario(options).RunAsync(cts.Token),
         "day" => await new DayScenario(options).RunAsync(cts.Token),
         "replicas" => await new ReplicasScenario(options).RunAsync(cts.Token),
+        "webapp" => await new WebAppScenario(options).RunAsync(cts.Token),
         _ => throw new InvalidOperationException("unreachable"),
     };
 }

@@ -32,6 +32,8 @@ public class DashboardBrowserTests
         await using var browser = await LaunchAsync(playwright, chromium);
         var errors = new List<string>();
         var page = await PageAsync(browser, errors);
+        var csp = new List<string>();
+        page.Console += (_, m) => { if (m.Text.Contains("Content Security Policy", StringComparison.Ordinal)) { csp.Add(m.Text); } };
 
         // Sign in with name and password: the session is an HttpOnly cookie the page's script cannot read.
         await page.GotoAsync(host.BaseAddress.ToString());
@@ -51,6 +53,18 @@ public class DashboardBrowserTests
         await Assertions.Expect(page.Locator("#nav a[data-view=users]")).ToBeHiddenAsync();
         var tapsBefore = int.Parse(await page.Locator("#funnel-tapped").TextContentAsync() ?? "0", CultureInfo.InvariantCulture);
 
+        // The 14-day chart is the vendored uPlot, under the strict CSP: a canvas, and its cursor legend shows the hovered
+        // day's figures (the last day is today, so its "Templates sent" is the funnel's).
+        await Assertions.Expect(page.Locator("#chart canvas")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#chart")).ToHaveAttributeAsync("data-days", "14");
+        var over = await page.Locator("#chart .u-over").BoundingBoxAsync();
+        Assert.NotNull(over);
+        await page.Mouse.MoveAsync(over.X + over.Width - 1, over.Y + over.Height / 2);
+        var legend = page.Locator("#chart .u-legend .u-series").Filter(new() { HasText = "Templates sent" }).Locator(".u-value");
+        await Assertions.Expect(legend).ToHaveTextAsync(await page.Locator("#funnel-sent").TextContentAsync() ?? "?");
+        await Assertions.Expect(page.Locator("#chart .u-legend .u-series").First.Locator(".u-value"))
+            .ToHaveTextAsync(DemoData.Now.ToString("d MMM", CultureInfo.InvariantCulture));
+
         // A tap arrives: advisor 3 taps today's template (a signed quick-reply webhook, as Meta sends it); the view updates in place.
         var tapper = DemoData.Phone(3);
         var tap = await host.PostWebhookAsync(Webhook(tapper, "wamid.browser.tap", DemoData.Now.AddMinutes(-2),
@@ -59,6 +73,18 @@ public class DashboardBrowserTests
         await Assertions.Expect(page.Locator("#events li[data-type=tap]").First).ToContainTextAsync(tapper);
         await Assertions.Expect(page.Locator("#funnel-tapped")).ToHaveTextAsync((tapsBefore + 1).ToString(CultureInfo.InvariantCulture));
         await ScreenshotAsync(page, "overview");
+        Assert.Empty(csp);
+
+        // The day's report downloads from the overview as CSV, one row per advisor, with the tap just made.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#report-csv").ClickAsync());
+        var day = DemoData.Now.ToOffset(TimeSpan.FromHours(5.5)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        Assert.Equal($"hubix-daily-report-{day}.csv", download.SuggestedFilename);
+        var csv = await File.ReadAllLinesAsync(await download.PathAsync(), Ct);
+        Assert.StartsWith("date,phone,name,", csv[0], StringComparison.Ordinal);
+        Assert.Equal(DemoData.Advisors, csv.Length - 1);
+        Assert.All(csv.Skip(1), l => Assert.StartsWith(day + ",", l, StringComparison.Ordinal));
+        var tappedAt = Array.IndexOf(csv[0].Split(','), "tapped_at");
+        Assert.NotEqual("", csv.Single(l => l.Split(',')[1] == tapper).Split(',')[tappedAt]);
 
         // The operator opens a conversation by its link before the advisor writes; the message arrives in the open thread.
         var writer = DemoData.Phone(8);
@@ -195,6 +221,15 @@ public class DashboardBrowserTests
         await ScreenshotAsync(admin, "users");
         await admin.Locator("#nav a[data-view=settings]").ClickAsync();
         await Assertions.Expect(admin.Locator("#server-status")).ToContainTextAsync("Asia/Kolkata");
+        // The configuration: a secret only as "set"; the filter and "only what differs from the defaults" narrow it.
+        await Assertions.Expect(admin.Locator("#settings tr[data-key='Hubix:WhatsApp:AppSecret']")).ToContainTextAsync("set");
+        Assert.DoesNotContain(HubixTestHost.AppSecret, await admin.Locator("#settings-config").InnerTextAsync(), StringComparison.Ordinal);
+        await admin.Locator("#settings-filter").FillAsync("WhatsApp");
+        await Assertions.Expect(admin.Locator("#settings tr[data-key='Hubix:Schedule:DailyAt']")).ToHaveCountAsync(0);
+        await admin.Locator("#settings-changed").CheckAsync();
+        await Assertions.Expect(admin.Locator("#settings tr[data-key='Hubix:WhatsApp:PairBurst']")).ToHaveCountAsync(0);
+        await Assertions.Expect(admin.Locator("#settings tr[data-key='Hubix:WhatsApp:PhoneNumberId']")).ToContainTextAsync("changed");
+        await admin.Locator("#settings-filter").FillAsync("");
         await ScreenshotAsync(admin, "settings");
         Assert.Empty(errors);
     }

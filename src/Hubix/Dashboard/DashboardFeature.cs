@@ -96,6 +96,7 @@ public static class DashboardFeature
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
         DashboardEndpoints.Map(app);
+        SettingsEndpoints.Map(app);
         return app;
     }
 }

@@ -22,6 +22,7 @@ public static class HubixOptionsRegistration
     public static OptionsBuilder<T> AddHubixOptions<T>(this IServiceCollection services) where T : class, IHubixOptions
     {
         services.AddSingleton<IValidateOptions<T>, SelfValidation<T>>();
+        services.AddSingleton(new SettingsSection(T.Section, typeof(T), sp => sp.GetRequiredService<IOptions<T>>().Value));
         return services.AddOptions<T>().BindConfiguration(T.Section).ValidateOnStart();
     }
 
