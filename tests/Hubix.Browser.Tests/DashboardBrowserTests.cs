@@ -105,6 +105,10 @@ public class DashboardBrowserTests
         await page.Locator("#reply-text").FillAsync("Hi, this is Priya from the desk. Calling you in 5 minutes.");
         await page.Locator("#reply-form button[type=submit]").ClickAsync();
         await Assertions.Expect(thread.Locator(".messages li.out").Filter(new() { HasText = "Calling you in 5 minutes" })).ToHaveCountAsync(1);
+        // Answered: it leaves "Needs a reply" (the server's filter), live; the handed-off chat nobody has answered stays.
+        await Assertions.Expect(page.Locator($"#inbox-list a[data-phone='{writer}']")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator($"#inbox-list a[data-phone='{DemoData.Phone(5)}']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("button[data-filter=needs] .count")).ToHaveTextAsync(" 1");
         await using (var ctx = host.Db.CreateDbContext())
         {
             var reply = await ctx.Set<OutboxMessage>().SingleAsync(o => o.Purpose == "operator", Ct);
@@ -151,6 +155,7 @@ public class DashboardBrowserTests
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#inbox-list")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#nav")).ToBeHiddenAsync();
+        await page.Locator("button[data-filter=all]").ClickAsync(); // answered, so under "All" now
         // On a phone the inbox is the list or the thread: opening a conversation shows the thread alone.
         await page.Locator($"#inbox-list a[data-phone='{writer}']").ClickAsync();
         await Assertions.Expect(page.Locator("#reply-text")).ToBeVisibleAsync();

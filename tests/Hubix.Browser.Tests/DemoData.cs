@@ -113,6 +113,7 @@ internal static class DemoData
                     ctx.Add(answer);
                     var advisor = advisors[i];
                     advisor.LastInboundAt = advisor.LastInboundAt is { } last && last > ask ? last : ask;
+                    advisor.LastChatAt = advisor.LastChatAt is { } lastChat && lastChat > ask ? lastChat : ask; // answered: not waiting
                 }
             }
         }
@@ -122,6 +123,8 @@ internal static class DemoData
         var handoffAt = Now.UtcDateTime.AddMinutes(-40);
         ctx.Add(Inbound(h.Phone, "text", handoffAt.AddSeconds(-20), null, "I want to speak to someone about my client's SIP, please call me.", null, Key()));
         h.LastInboundAt = handoffAt.AddSeconds(-20);
+        h.LastChatAt = h.LastInboundAt;
+        h.NeedsReplyAt = h.LastInboundAt; // nobody has answered yet
         h.HandoffOpen = true;
         h.HandoffAt = handoffAt;
         await ctx.SaveChangesAsync(ct);

@@ -48,6 +48,14 @@ public sealed class Advisor
     public bool HandoffOpen { get; set; }
 
     public DateTime? HandoffAt { get; set; }
+
+    /// <summary>
+    /// The conversation needs a reply: Meta's timestamp of the advisor's newest message (not a tap, not a reaction) that
+    /// nothing has answered since; null when answered. Set by <see cref="AdvisorInboxHandler"/> and cleared by
+    /// <see cref="ReplyState"/> when an answer is queued, in the same unit of work as the message or the answer, so the
+    /// inbox's "needs a reply" list is a seek on its index (docs/decisions/ADR-012-the-web-app.md says exactly what counts).
+    /// </summary>
+    public DateTime? NeedsReplyAt { get; set; }
 }
 
 internal sealed class AdvisorConfiguration : IEntityTypeConfiguration<Advisor>
@@ -60,6 +68,11 @@ internal sealed class AdvisorConfiguration : IEntityTypeConfiguration<Advisor>
         // The conversation list walks these newest first and stops at its page (keyset on the time, then the phone).
         b.HasIndex(x => new { x.LastInboundAt, x.Phone });
         b.HasIndex(x => new { x.LastChatAt, x.Phone });
+        // The inbox's tabs (GET /api/webhook/conversations?state=): "needs a reply" walks the first (nulls are the answered
+        // ones, outside the range); "handed off" walks the second, which holds only the few open handoffs (a partial index:
+        // the same SQL on both providers, and a bare boolean term the query repeats so both planners can prove it applies).
+        b.HasIndex(x => new { x.NeedsReplyAt, x.Phone });
+        b.HasIndex(x => new { x.LastInboundAt, x.Phone }, "IX_Advisors_Handoff_LastInboundAt_Phone").HasFilter("\"HandoffOpen\"");
         b.Property(x => x.Phone).HasMaxLength(20);
         b.Property(x => x.TimeZone).HasMaxLength(64);
         b.Property(x => x.Language).HasMaxLength(16);

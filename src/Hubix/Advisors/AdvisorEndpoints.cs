@@ -19,6 +19,7 @@ public static class AdvisorEndpoints
         api.MapPost("/", CreateAsync).WithName("CreateAdvisor").RequireAdmin();
         api.MapPatch("/{phone}", PatchAsync).WithName("UpdateAdvisor").RequireAdmin();
         api.MapDelete("/{phone}", DeleteAsync).WithName("DeleteAdvisor").RequireAdmin();
+        AdvisorBulk.Map(api);
         api.MapPost("/import", ImportAsync).WithName("ImportAdvisors").RequireAdmin().DisableAntiforgery();
         api.MapPost("/import/preview", PreviewImportAsync).WithName("PreviewAdvisorImport").RequireAdmin().DisableAntiforgery()
             .WithSummary("Dry run of /import: every row with what it would do (create, update, unchanged) and every error with its row number; changes nothing.");
@@ -60,58 +61,16 @@ public static class AdvisorEndpoints
         HubixDb db, HttpResponse response, string? status, bool? includeDeleted, string? q, string? cursor, int? limit, CancellationToken ct)
     {
         var take = Paging.Limit(limit, MaxPage, MaxPage);
+        var search = new AdvisorSearch(q, status, includeDeleted == true);
+        if (search.Problem() is { } problem)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Bad search", detail: problem);
+        }
+
         await using var context = db.CreateDbContext();
-        var query = context.Set<Advisor>().AsNoTracking();
-        if (includeDeleted != true)
-        {
-            query = query.Where(a => a.DeletedAt == null);
-        }
-
-        if (status is "active" or "opted_out")
-        {
-            var s = status == "active" ? AdvisorStatus.Active : AdvisorStatus.OptedOut;
-            query = query.Where(a => a.Status == s);
-        }
-
-        var search = (q ?? "").Trim();
-        if (search.Length > MaxSearchLength || search.Any(char.IsControl))
-        {
-            return TypedResults.Problem(statusCode: 400, title: "Bad search", detail: $"q: at most {MaxSearchLength} characters, no control characters");
-        }
-
-        var digits = new string(search.Where(char.IsAsciiDigit).ToArray());
-        var byPhone = search.Length == 0 || (digits.Length > 0 && search.All(c => char.IsAsciiDigit(c) || c is '+' or ' ' or '-' or '(' or ')'));
-        if (byPhone)
-        {
-            if (digits.Length > 0)
-            {
-                var hi = UpperBound(digits);
-                query = query.Where(a => a.Phone.CompareTo(digits) >= 0 && a.Phone.CompareTo(hi) < 0);
-            }
-
-            if (Paging.Decode(cursor, 1)?[0] is { } after)
-            {
-                query = query.Where(a => a.Phone.CompareTo(after) > 0);
-            }
-
-            var rows = await query.OrderBy(a => a.Phone).Take(take + 1).ToListAsync(ct);
-            Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].Phone) : null);
-            return TypedResults.Ok(rows.Select(a => a.ToDto()).ToList());
-        }
-
-        // lower() in SQL folds ASCII letters only (SQLite); names in other scripts match as typed.
-        var key = search.ToLowerInvariant();
-        var upper = UpperBound(key);
-        query = query.Where(a => a.Name.ToLower().CompareTo(key) >= 0 && a.Name.ToLower().CompareTo(upper) < 0);
-        if (Paging.Decode(cursor, 2) is { } c)
-        {
-            var (k, p) = (c[0], c[1]);
-            query = query.Where(a => a.Name.ToLower().CompareTo(k) >= 0 && (a.Name.ToLower().CompareTo(k) > 0 || a.Phone.CompareTo(p) > 0));
-        }
-
-        var named = await query.OrderBy(a => a.Name.ToLower()).ThenBy(a => a.Phone).Take(take + 1).ToListAsync(ct);
-        Paging.SetNext(response, Paging.TrimExtra(named, take) ? Paging.Encode(named[^1].Name.ToLowerInvariant(), named[^1].Phone) : null);
-        return TypedResults.Ok(named.Select(a => a.ToDto()).ToList());
+        var (rows, next) = await search.PageAsync(context.Set<Advisor>().AsNoTracking(), cursor, take, ct);
+        Paging.SetNext(response, next);
+        return TypedResults.Ok(rows.Select(a => a.ToDto()).ToList());
     }
 
     /// <summary>The smallest string greater than every string that starts with <paramref name="prefix"/> (ordinal): its last character plus one.</summary>

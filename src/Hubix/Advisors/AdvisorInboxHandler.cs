@@ -74,11 +74,12 @@ internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandle
 
     /// <summary>
     /// Remembers each advisor's last inbound time by Meta's clock (the 24-hour window runs from it), their last message that
-    /// is not a tap (the dashboard's chat list), and their user id, in one read for the whole batch.
+    /// is not a tap (the dashboard's chat list), that their conversation now needs a reply, and their user id, in one read
+    /// for the whole batch.
     /// </summary>
     private static async Task TouchAsync(UnitOfWork work, IEnumerable<InboundMessage> messages, CancellationToken ct)
     {
-        var latest = new Dictionary<string, (DateTime At, DateTime? ChatAt, string? UserId)>(StringComparer.Ordinal);
+        var latest = new Dictionary<string, (DateTime At, DateTime? ChatAt, DateTime? AskAt, string? UserId)>(StringComparer.Ordinal);
         foreach (var m in messages)
         {
             if (m.From is null || m.Timestamp is null)
@@ -88,13 +89,15 @@ internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandle
 
             var at = m.Timestamp.Value.UtcDateTime;
             DateTime? chatAt = Interaction.TapTypes.Contains(m.Kind) ? null : at;
+            DateTime? askAt = ReplyState.AsksForAnswer(m.Kind) ? at : null;
             if (latest.TryGetValue(m.From, out var cur))
             {
-                latest[m.From] = (Later(cur.At, at)!.Value, Later(cur.ChatAt, chatAt), cur.At < at ? m.UserId ?? cur.UserId : cur.UserId ?? m.UserId);
+                latest[m.From] = (Later(cur.At, at)!.Value, Later(cur.ChatAt, chatAt), Later(cur.AskAt, askAt),
+                    cur.At < at ? m.UserId ?? cur.UserId : cur.UserId ?? m.UserId);
             }
             else
             {
-                latest[m.From] = (at, chatAt, m.UserId);
+                latest[m.From] = (at, chatAt, askAt, m.UserId);
             }
         }
 
@@ -107,7 +110,7 @@ internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandle
         var advisors = await work.Db.Set<Advisor>().Where(a => phones.Contains(a.Phone)).ToListAsync(ct);
         foreach (var advisor in advisors)
         {
-            var (at, chatAt, userId) = latest[advisor.Phone];
+            var (at, chatAt, askAt, userId) = latest[advisor.Phone];
             if (advisor.LastInboundAt is null || advisor.LastInboundAt < at)
             {
                 advisor.LastInboundAt = at;
@@ -116,6 +119,13 @@ internal sealed class AdvisorInboxHandler(ConsentService consent) : IInboxHandle
             if (chatAt is not null && (advisor.LastChatAt is null || advisor.LastChatAt < chatAt))
             {
                 advisor.LastChatAt = chatAt;
+            }
+
+            // Waiting for an answer from this message on; an answer queued later in this same unit of work (a text that asks
+            // for the pack) clears it again, after this is saved (ReplyState).
+            if (askAt is not null && advisor.DeletedAt is null && (advisor.NeedsReplyAt is null || advisor.NeedsReplyAt < askAt))
+            {
+                advisor.NeedsReplyAt = askAt;
             }
 
             if (userId is not null && advisor.UserId is null)

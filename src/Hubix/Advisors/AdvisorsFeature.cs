@@ -31,6 +31,8 @@ public static class AdvisorsFeature
         builder.Services.AddSingleton<ConsentService>();
         builder.Services.AddSingleton(ConsentService.OptedOutHold);
         builder.Services.AddSingleton<Webhooks.IInboxHandler, AdvisorInboxHandler>();
+        // "Needs a reply" is cleared in the unit of work that queues the answer, whichever feature queues it.
+        builder.Services.AddSingleton<Delivery.IOutboxListener, ReplyState>();
 
         // 131050 send errors are opt-outs too; delivery events are at most once, so it also checks on start.
         builder.Services.AddSingleton<OptOutOnSendError>();

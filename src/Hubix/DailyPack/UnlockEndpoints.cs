@@ -32,7 +32,8 @@ public static class UnlockEndpoints
 
     public sealed record UnlockDto(
         long Id, string Phone, long PackId, DateOnly PackDate, string Scope, int Sequence, string State, string TapKind, string ResolvedBy,
-        string TapMessageId, DateTime TappedAt, DateTime? FirstAcceptedAt, DateTime? DeliveredAt, int ItemCount, int SkippedItems, string? FailureReason);
+        string TapMessageId, DateTime TappedAt, DateTime? FirstAcceptedAt, DateTime? DeliveredAt, int ItemCount, int SkippedItems, string? FailureReason,
+        int ItemsAccepted = 0, int ItemsDelivered = 0);
 
     public static string StateName(UnlockState s) => s switch
     {
@@ -76,7 +77,26 @@ public static class UnlockEndpoints
         Paging.SetNext(response, Paging.TrimExtra(rows, take) ? Paging.Encode(rows[^1].Id) : null);
         await UnlockTracker.RefreshAsync(context, rows, ct);
         await context.SaveChangesAsync(ct);
+
+        // Each pack's progress, item by item (the Deliveries view): one grouped read of the page's groups, on the group index.
+        var progress = new Dictionary<string, (int Accepted, int Delivered)>(StringComparer.Ordinal);
+        foreach (var chunk in rows.Select(u => u.GroupKey).Chunk(200))
+        {
+            foreach (var g in await context.Set<Delivery.OutboxMessage>().AsNoTracking().Where(o => chunk.Contains(o.GroupKey))
+                .GroupBy(o => o.GroupKey!)
+                .Select(g => new
+                {
+                    g.Key,
+                    Accepted = g.Count(o => o.State >= Delivery.OutboxState.Accepted && o.State <= Delivery.OutboxState.Read),
+                    Delivered = g.Count(o => o.State == Delivery.OutboxState.Delivered || o.State == Delivery.OutboxState.Read),
+                }).ToListAsync(ct))
+            {
+                progress[g.Key] = (g.Accepted, g.Delivered);
+            }
+        }
+
         return TypedResults.Ok(rows.Select(u => new UnlockDto(u.Id, u.Phone, u.PackId, u.PackDate, u.Scope, u.Sequence, StateName(u.State), u.TapKind,
-            u.ResolvedBy, u.TapMessageId, u.TappedAt, u.FirstAcceptedAt, u.DeliveredAt, u.ItemCount, u.SkippedItems, u.FailureReason)).ToList());
+            u.ResolvedBy, u.TapMessageId, u.TappedAt, u.FirstAcceptedAt, u.DeliveredAt, u.ItemCount, u.SkippedItems, u.FailureReason,
+            progress.GetValueOrDefault(u.GroupKey).Accepted, progress.GetValueOrDefault(u.GroupKey).Delivered)).ToList());
     }
 }

@@ -38,9 +38,26 @@ public sealed class ConversationMessage
 /// <param name="LastAt">The advisor's last message (for <c>kind=chat</c>, the last one that was not a tap): the list's order.</param>
 /// <param name="Messages">The newest messages (at most <c>messages</c>), oldest first.</param>
 /// <param name="OlderMessagesCursor">Pass as <c>before</c> to <c>/api/webhook/conversations/{phone}/messages</c> for older ones; null when there are none.</param>
+/// <param name="NeedsReply">The advisor wrote and nothing has answered since (see <see cref="ConversationState.NeedsReply"/>).</param>
 public sealed record ConversationDto(
     string Phone, string? Name, DateTime LastAt, bool HandoffOpen, DateTime? HandoffAt, DateTime? WindowOpenUntil, bool WindowOpen,
-    IReadOnlyList<ConversationMessage> Messages, string? OlderMessagesCursor = null);
+    IReadOnlyList<ConversationMessage> Messages, string? OlderMessagesCursor = null, bool NeedsReply = false);
+
+/// <summary>Which conversations <c>GET /api/webhook/conversations?state=</c> lists (docs/decisions/ADR-012-the-web-app.md defines them).</summary>
+public enum ConversationState
+{
+    /// <summary>Every conversation (the default), by the advisor's last message.</summary>
+    All,
+
+    /// <summary>The advisor wrote and nothing has answered since (<see cref="Advisor.NeedsReplyAt"/>), newest first.</summary>
+    NeedsReply,
+
+    /// <summary>A person has the conversation (an open handoff), by the advisor's last message.</summary>
+    HandedOff,
+}
+
+/// <summary>How many conversations each inbox tab holds: both are index range counts over the few that are waiting.</summary>
+public sealed record ConversationCounts(int NeedsReply, int HandedOff);
 
 /// <param name="NextCursor">Pass as <c>cursor</c> for the next (older) page; null on the last page.</param>
 public sealed record ConversationPage(IReadOnlyList<ConversationDto> Items, string? NextCursor);
@@ -66,8 +83,13 @@ public sealed class ConversationService(HubixDb db, TimeProvider time)
     private const int Inbound = 0, Outbound = 1;
 
     /// <param name="chatsOnly">Only advisors who wrote something other than a tap; ordered by their last such message.</param>
+    /// <param name="state">
+    /// <see cref="ConversationState.NeedsReply"/>: ordered by <see cref="Advisor.NeedsReplyAt"/> (its own index);
+    /// <see cref="ConversationState.HandedOff"/>: open handoffs by their last message (a partial index of open handoffs).
+    /// </param>
     public async Task<ConversationPage> ListAsync(
-        string? phone, bool? handoff, string? cursor, int limit, int messages, CancellationToken ct, bool chatsOnly = false)
+        string? phone, bool? handoff, string? cursor, int limit, int messages, CancellationToken ct, bool chatsOnly = false,
+        ConversationState state = ConversationState.All)
     {
         var after = Paging.Decode(cursor, 2) is { } p ? (At: Paging.ParseTime(p[0]), Phone: p[1]) : ((DateTime At, string Phone)?)null;
         await using var context = db.CreateDbContext();
@@ -82,9 +104,19 @@ public sealed class ConversationService(HubixDb db, TimeProvider time)
             advisors = advisors.Where(a => a.HandoffOpen == h);
         }
 
-        // Two copies of one seek, because each must name its own column for the planner to pick that column's index.
+        // Copies of one seek, because each must name its own column for the planner to pick that column's index.
         IQueryable<ThreadRow> threads;
-        if (chatsOnly)
+        if (state == ConversationState.NeedsReply)
+        {
+            advisors = advisors.Where(a => a.NeedsReplyAt != null);
+            if (after is var (at, ph))
+            {
+                advisors = advisors.Where(a => a.NeedsReplyAt <= at && (a.NeedsReplyAt < at || a.Phone.CompareTo(ph) < 0));
+            }
+
+            threads = advisors.OrderByDescending(a => a.NeedsReplyAt).ThenByDescending(a => a.Phone).Select(a => new ThreadRow(a, a.NeedsReplyAt!.Value));
+        }
+        else if (chatsOnly && state == ConversationState.All)
         {
             advisors = advisors.Where(a => a.LastChatAt != null);
             if (after is var (at, ph))
@@ -96,6 +128,12 @@ public sealed class ConversationService(HubixDb db, TimeProvider time)
         }
         else
         {
+            if (state == ConversationState.HandedOff)
+            {
+                // A constant, bare boolean term: what the partial index IX_Advisors_Handoff_LastInboundAt_Phone is filtered by.
+                advisors = advisors.Where(a => a.HandoffOpen);
+            }
+
             advisors = advisors.Where(a => a.LastInboundAt != null);
             if (after is var (at, ph))
             {
@@ -115,12 +153,22 @@ public sealed class ConversationService(HubixDb db, TimeProvider time)
             var (list, older) = await MessagesAsync(context, a.Phone, null, messages, ct);
             all.AddRange(list);
             var until = a.LastInboundAt + ConversationEndpoints.Window;
-            items.Add(new ConversationDto(a.Phone, a.Name, lastAt, a.HandoffOpen, a.HandoffAt, until, until > now, list, older));
+            items.Add(new ConversationDto(a.Phone, a.Name, lastAt, a.HandoffOpen, a.HandoffAt, until, until > now, list, older, a.NeedsReplyAt is not null));
         }
 
         await EnrichFromAgentTurnsAsync(context, all, ct);
         var last = page.LastOrDefault();
         return new ConversationPage(items, more && last is not null ? Paging.Encode(Paging.Ticks(last.LastAt), last.Advisor.Phone) : null);
+    }
+
+    /// <summary>The inbox tabs' counts.</summary>
+    public async Task<ConversationCounts> CountAsync(CancellationToken ct)
+    {
+        await using var context = db.CreateDbContext();
+        var advisors = context.Set<Advisor>().AsNoTracking();
+        var needs = await advisors.CountAsync(a => a.NeedsReplyAt != null, ct);
+        var handedOff = await advisors.CountAsync(a => a.HandoffOpen && a.LastInboundAt != null, ct);
+        return new ConversationCounts(needs, handedOff);
     }
 
     /// <summary>Older messages of one conversation: the page before <paramref name="before"/> (a cursor from an earlier page).</summary>

@@ -38,7 +38,9 @@ public static class DashboardEndpoints
         api.MapGet("/webhook/metrics", GetMetricsAsync).WithName("GetMetrics")
             .WithSummary("Per day (in Hubix:Dashboard:TimeZone) and template: the funnel from template to pack, chats, agent, opt-outs; plus failures by Meta error code.");
         api.MapGet("/webhook/conversations", ListConversationsAsync).WithName("ListConversations").WithPaging()
-            .WithSummary("Conversations with advisors, newest first, each with its newest messages (messages=, default 20, max 100) and handoff state. Keyset paging: pass nextCursor as cursor.");
+            .WithSummary("Conversations with advisors, newest first, each with its newest messages (messages=, default 20, max 100) and handoff state. state=all (default), needs_reply or handed_off. Keyset paging: pass nextCursor as cursor.");
+        api.MapGet("/webhook/conversations/counts", CountConversationsAsync).WithName("CountConversations")
+            .WithSummary("How many conversations need a reply and how many are handed off (the inbox tabs).");
         api.MapGet("/webhook/conversations/{phone}/messages", ListConversationMessagesAsync).WithName("ListConversationMessages").WithPaging()
             .WithSummary("Older messages of one conversation: pass a conversation's olderMessagesCursor (then each page's olderCursor) as before.");
         api.MapGet("/advisors/{phone}/timeline", GetTimelineAsync).WithName("GetAdvisorTimeline").WithPaging()
@@ -118,16 +120,32 @@ public static class DashboardEndpoints
     }
 
     private static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversationsAsync(
-        ConversationService conversations, string? phone, bool? handoff, string? cursor, int? limit, int? messages, string? kind, CancellationToken ct)
+        ConversationService conversations, string? phone, bool? handoff, string? cursor, int? limit, int? messages, string? kind, string? state, CancellationToken ct)
     {
         if (kind is not (null or "all" or "chat"))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad kind", detail: "kind is all (default) or chat (advisors who wrote more than taps).");
         }
 
+        ConversationState? which = state switch
+        {
+            null or "" or "all" => ConversationState.All,
+            "needs_reply" => ConversationState.NeedsReply,
+            "handed_off" => ConversationState.HandedOff,
+            _ => null,
+        };
+        if (which is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad state",
+                detail: "state is all (default), needs_reply (the advisor wrote and nothing answered since) or handed_off (a person has the conversation).");
+        }
+
         return TypedResults.Ok(await conversations.ListAsync(phone, handoff, cursor, Paging.Limit(limit, 20, ConversationService.MaxConversations),
-            Paging.Limit(messages, ConversationService.DefaultMessages, ConversationService.MaxMessages, "messages"), ct, chatsOnly: kind == "chat"));
+            Paging.Limit(messages, ConversationService.DefaultMessages, ConversationService.MaxMessages, "messages"), ct, chatsOnly: kind == "chat", state: which.Value));
     }
+
+    private static async Task<Ok<ConversationCounts>> CountConversationsAsync(ConversationService conversations, CancellationToken ct) =>
+        TypedResults.Ok(await conversations.CountAsync(ct));
 
     private static async Task<Ok<ConversationMessages>> ListConversationMessagesAsync(
         ConversationService conversations, string phone, string? before, int? limit, CancellationToken ct) =>

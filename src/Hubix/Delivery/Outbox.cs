@@ -54,6 +54,17 @@ public sealed record OutboxRequest(
     int? PackVersion = null);
 
 /// <summary>
+/// Another feature's state kept in step with what is queued (e.g. a conversation no longer needs a reply once an answer is
+/// queued), told inside the caller's unit of work, so both commit together. Register as a singleton; Delivery does not
+/// know what it means, as with <see cref="OutboxHold"/>.
+/// </summary>
+public interface IOutboxListener
+{
+    /// <summary>Rows this unit of work just added (not saved yet). Plan writes on <paramref name="work"/>; do no I/O here.</summary>
+    void Queued(UnitOfWork work, IReadOnlyList<OutboxMessage> added);
+}
+
+/// <summary>
 /// Puts messages into the outbox inside the caller's unit of work, so that "what we decided" and "what we
 /// will send" commit together, and wakes the dispatcher once that commit is done. Nothing here does network I/O.
 /// </summary>
@@ -61,6 +72,9 @@ public sealed record OutboxRequest(
 /// listeners include features that enqueue through this class).</param>
 public sealed class Outbox(OutboxSignal signal, IServiceProvider? services = null)
 {
+    // Resolved on first use: listeners belong to features that enqueue through this class.
+    private IOutboxListener[]? _listeners;
+
     /// <summary>
     /// Cancels <paramref name="recipient"/>'s rows that are still queued and that <paramref name="hold"/> matches, inside the
     /// unit of work's transaction, after its tracked rows were saved (so the hold sees the change just made, e.g. the
@@ -110,6 +124,12 @@ public sealed class Outbox(OutboxSignal signal, IServiceProvider? services = nul
         var added = await AddAsync(work.Db, requests, work.Now, ct);
         if (added.Count > 0)
         {
+            _listeners ??= services?.GetServices<IOutboxListener>().ToArray() ?? [];
+            foreach (var listener in _listeners)
+            {
+                listener.Queued(work, added);
+            }
+
             // Without this the dispatcher would still find the rows at its next idle poll (Hubix:Delivery:IdlePoll).
             work.AfterCommit(signal.Notify);
         }

@@ -54,6 +54,7 @@ public static class AuditActions
     public const string AdvisorDelete = "advisor.delete";
     public const string AdvisorConsent = "advisor.consent";
     public const string AdvisorImport = "advisor.import";
+    public const string AdvisorBulk = "advisor.bulk";
     public const string PackImport = "pack.import";
     public const string PackApprove = "pack.approve";
     public const string UserAdd = "user.add";

@@ -24,6 +24,9 @@ public class AdvisorSearchPlanTests
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
     private const int Advisors = 100_000;
 
+    /// <summary>Seeded as waiting for a reply: one in 21 (those with a chat, i % 3 = 0, and i % 7 = 0).</summary>
+    private const int NeedingReply = (Advisors + 20) / 21;
+
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Advisors_search_and_paging_and_the_inbox_read_through_indexes_at_100000_advisors(string provider)
@@ -63,6 +66,14 @@ public class AdvisorSearchPlanTests
         var (_, plainNext) = await PageAsync("/api/advisors?limit=50");
         var inbox = (await host.Admin.GetFromJsonAsync<ConversationPage>("/api/webhook/conversations?limit=30&messages=1&kind=chat", Web, Ct))!;
         Assert.Equal(30, inbox.Items.Count);
+        var needs = (await host.Admin.GetFromJsonAsync<ConversationPage>("/api/webhook/conversations?limit=30&messages=1&state=needs_reply", Web, Ct))!;
+        Assert.Equal(30, needs.Items.Count);
+        Assert.All(needs.Items, c => Assert.True(c.NeedsReply));
+        var handedOff = (await host.Admin.GetFromJsonAsync<ConversationPage>("/api/webhook/conversations?limit=30&messages=1&state=handed_off", Web, Ct))!;
+        Assert.Equal(30, handedOff.Items.Count);
+        Assert.All(handedOff.Items, c => Assert.True(c.HandoffOpen));
+        var counts = (await host.Admin.GetFromJsonAsync<ConversationCounts>("/api/webhook/conversations/counts", Web, Ct))!;
+        Assert.Equal(new ConversationCounts(NeedingReply, Advisors / 500), counts);
 
         string E(string c) => Uri.EscapeDataString(c);
         string[] reads =
@@ -76,10 +87,25 @@ public class AdvisorSearchPlanTests
             "/api/webhook/conversations?limit=30&messages=1&kind=chat",
             $"/api/webhook/conversations?limit=30&messages=1&kind=chat&cursor={E(inbox.NextCursor!)}",
             "/api/webhook/conversations?limit=30&messages=1&handoff=true",
+            "/api/webhook/conversations?limit=30&messages=1&state=needs_reply",
+            $"/api/webhook/conversations?limit=30&messages=1&state=needs_reply&cursor={E(needs.NextCursor!)}",
+            "/api/webhook/conversations?limit=30&messages=1&state=handed_off",
+            $"/api/webhook/conversations?limit=30&messages=1&state=handed_off&cursor={E(handedOff.NextCursor!)}",
+            "/api/webhook/conversations/counts",
+        ];
+        // The inbox tabs must read their own index, not merely some index: walking the list of every conversation and
+        // filtering would pass the scan check yet read every answered conversation newer than the page.
+        (string Url, string Index)[] tabs =
+        [
+            ("state=needs_reply", "IX_Advisors_NeedsReplyAt_Phone"),
+            ("state=handed_off", "IX_Advisors_Handoff_LastInboundAt_Phone"),
+            ("/counts", "IX_Advisors_NeedsReplyAt_Phone"),
+            ("/counts", "IX_Advisors_Handoff_LastInboundAt_Phone"),
         ];
         var failures = new List<string>();
         foreach (var url in reads)
         {
+            var plans = new List<string>();
             using var capture = new SqlCapture(database);
             var response = await host.Admin.GetAsync(url, Ct);
             Assert.True(response.StatusCode == HttpStatusCode.OK, url + " answered " + (int)response.StatusCode);
@@ -92,9 +118,18 @@ public class AdvisorSearchPlanTests
             foreach (var s in advisorReads)
             {
                 var plan = await ExplainAsync(database, s);
+                plans.AddRange(plan);
                 if (ScanOf(database.Provider, plan) is { } problem)
                 {
                     failures.Add($"{url}\n  {s.Sql.ReplaceLineEndings(" ")}\n  {problem}\n  {string.Join("\n  ", plan)}");
+                }
+            }
+
+            foreach (var (part, index) in tabs.Where(t => url.Contains(t.Url, StringComparison.Ordinal)))
+            {
+                if (!plans.Any(l => l.Contains(index, StringComparison.Ordinal)))
+                {
+                    failures.Add($"{url}\n  does not use {index}:\n  {string.Join("\n  ", plans)}");
                 }
             }
         }
@@ -104,7 +139,8 @@ public class AdvisorSearchPlanTests
 
     /// <summary>
     /// 100,000 advisors in one INSERT ... SELECT each (a bulk insert, seconds rather than minutes): phones 9190000000..,
-    /// names "Aname 0".."Zname 99999" spread over the alphabet, a third of them with a chat, one in 500 handed off.
+    /// names "Aname 0".."Zname 99999" spread over the alphabet, a third of them with a chat, one in 21 waiting for a reply,
+    /// one in 500 handed off.
     /// </summary>
     private static async Task SeedAsync(TestDatabase database)
     {
@@ -112,16 +148,18 @@ public class AdvisorSearchPlanTests
         var sql = sqlite
             ? $"""
                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {Advisors - 1})
-               INSERT INTO "Advisors" ("Phone", "Name", "TimeZone", "Language", "Categories", "Status", "CreatedAt", "UpdatedAt", "HandoffOpen", "LastInboundAt", "LastChatAt")
+               INSERT INTO "Advisors" ("Phone", "Name", "TimeZone", "Language", "Categories", "Status", "CreatedAt", "UpdatedAt", "HandoffOpen", "LastInboundAt", "LastChatAt", "NeedsReplyAt")
                SELECT '9190' || printf('%08d', i), char(65 + i % 26) || 'name ' || i, 'Asia/Kolkata', 'en', 'market', i % 50 = 0, '2026-03-01 00:00:00', '2026-03-01 00:00:00',
-                      i % 500 = 0, datetime('2026-03-10 11:00:00', '-' || i || ' seconds'), CASE WHEN i % 3 = 0 THEN datetime('2026-03-10 11:00:00', '-' || i || ' seconds') END
+                      i % 500 = 0, datetime('2026-03-10 11:00:00', '-' || i || ' seconds'), CASE WHEN i % 3 = 0 THEN datetime('2026-03-10 11:00:00', '-' || i || ' seconds') END,
+                      CASE WHEN i % 21 = 0 THEN datetime('2026-03-10 11:00:00', '-' || i || ' seconds') END
                FROM n
                """
             : $"""
-               INSERT INTO "Advisors" ("Phone", "Name", "TimeZone", "Language", "Categories", "Status", "CreatedAt", "UpdatedAt", "HandoffOpen", "LastInboundAt", "LastChatAt")
+               INSERT INTO "Advisors" ("Phone", "Name", "TimeZone", "Language", "Categories", "Status", "CreatedAt", "UpdatedAt", "HandoffOpen", "LastInboundAt", "LastChatAt", "NeedsReplyAt")
                SELECT '9190' || lpad(i::text, 8, '0'), chr(65 + i % 26) || 'name ' || i, 'Asia/Kolkata', 'en', 'market', CASE WHEN i % 50 = 0 THEN 1 ELSE 0 END,
                       timestamptz '2026-03-01 00:00:00Z', timestamptz '2026-03-01 00:00:00Z', i % 500 = 0,
-                      timestamptz '2026-03-10 11:00:00Z' - make_interval(secs => i), CASE WHEN i % 3 = 0 THEN timestamptz '2026-03-10 11:00:00Z' - make_interval(secs => i) END
+                      timestamptz '2026-03-10 11:00:00Z' - make_interval(secs => i), CASE WHEN i % 3 = 0 THEN timestamptz '2026-03-10 11:00:00Z' - make_interval(secs => i) END,
+                      CASE WHEN i % 21 = 0 THEN timestamptz '2026-03-10 11:00:00Z' - make_interval(secs => i) END
                FROM generate_series(0, {Advisors - 1}) AS i
                """;
         await using DbConnection conn = sqlite ? new SqliteConnection(database.ConnectionString) : new NpgsqlConnection(database.ConnectionString);

@@ -31,8 +31,11 @@ export async function render(ctx, root, params) {
       box, pager));
     const importBox = el('section', '', 'card', { id: 'import', hidden: true });
     root.append(importBox);
+    const admin = ctx.can('admin');
+    const bulk = admin ? bulkBar() : null;
+    if (bulk) { box.before(bulk.bar); root.append(bulk.dialog); }
 
-    const restart = () => { s.cursors = [null]; s.page = 0; fetchPage(); };
+    const restart = () => { s.cursors = [null]; s.page = 0; if (bulk) { bulk.clear(); } fetchPage(); };
     search.addEventListener('input', debounce(() => { s.q = search.value.trim(); restart(); }, 250));
     status.addEventListener('change', () => { s.status = status.value; restart(); });
 
@@ -49,10 +52,94 @@ export async function render(ctx, root, params) {
         pager.querySelector('#advisor-page').textContent = 'Page ' + (s.page + 1) + (body.length ? ' · ' + body.length + ' shown' : '');
         box.dataset.ms = String(Math.round(performance.now() - started));
         if (body.length === 0) { return el('p', s.q ? 'No advisor starts with “' + s.q + '”.' : 'No advisors yet.', 'muted'); }
-        return table(['Phone', 'Name', 'Status', 'Language', 'Categories', 'Last message'], body.map((a) => row([
+        const t = table([...(bulk ? [''] : []), 'Phone', 'Name', 'Status', 'Language', 'Time zone', 'Categories', 'Last message'], body.map((a) => row([
+          ...(bulk ? [bulk.rowBox(a)] : []),
           h('a', { href: '#/advisors/' + encodeURIComponent(a.phone) }, a.phone), a.name, el('span', a.status, a.status === 'opted_out' ? 'pill bad' : 'pill ok'),
-          a.language, a.categories.join(', '), ctx.fmtShort(a.lastInboundAt)], { 'data-phone': a.phone })), { id: 'advisors' });
+          a.language, a.timeZone, a.categories.join(', '), ctx.fmtShort(a.lastInboundAt)], { 'data-phone': a.phone })), { id: 'advisors' });
+        if (bulk) { t.querySelector('thead th').append(bulk.pageBox(body)); }
+        return t;
       });
+    }
+
+    // ---------- bulk actions (admins): pick rows, or every advisor matching the search; a dry run says how many will
+    // change, a dialog asks to confirm, then the server applies it in batches and says what changed. ----------
+    function bulkBar() {
+      const b = { selected: new Set(), all: false, boxes: [] };
+      const count = el('strong', '', '', { id: 'bulk-count' });
+      const allLink = button('', () => { b.all = !b.all; sync(); }, 'link', { id: 'bulk-all' });
+      const action = h('select', { id: 'bulk-action', 'aria-label': 'Action' },
+        ...[['set_language', 'Set language'], ['set_time_zone', 'Set time zone'], ['add_category', 'Add category'], ['remove_category', 'Remove category'],
+          ['opt_out', 'Opt out (with reason)'], ['opt_in', 'Opt back in (with evidence)']].map(([v, t]) => el('option', t, '', { value: v })));
+      const value = el('input', '', '', { id: 'bulk-value', 'aria-label': 'Value', placeholder: 'e.g. hi, Asia/Dubai, tax', maxlength: '64' });
+      const reason = el('input', '', '', { id: 'bulk-reason', 'aria-label': 'Reason', placeholder: 'Reason or evidence (kept in each consent history)', maxlength: '500', hidden: true });
+      const apply = button('Apply…', ask, '', { id: 'bulk-apply' });
+      const msg = el('span', '', 'muted', { id: 'bulk-result', role: 'status' });
+      const bar = h('div', { class: 'toolbar bulk', id: 'bulk-bar', hidden: true }, count, allLink, action, value, reason, apply, msg);
+      const question = el('p', '', '', { id: 'bulk-question' });
+      const failures = el('ul', '', 'muted');
+      const confirmBtn = el('button', 'Confirm', '', { type: 'submit', value: 'confirm', id: 'bulk-confirm' });
+      const dialog = h('dialog', { id: 'bulk-dialog', 'aria-labelledby': 'bulk-question' },
+        h('form', { method: 'dialog' }, question, failures, h('div', { class: 'toolbar' }, confirmBtn, el('button', 'Cancel', 'secondary', { type: 'submit', value: 'cancel', id: 'bulk-cancel' }))));
+      action.addEventListener('change', () => {
+        const consent = action.value === 'opt_out' || action.value === 'opt_in';
+        value.hidden = consent;
+        reason.hidden = !consent;
+      });
+
+      function sync() {
+        bar.hidden = b.selected.size === 0 && !b.all;
+        count.textContent = b.all ? 'All advisors matching this search' : b.selected.size + ' selected';
+        allLink.textContent = b.all ? 'Only the ones ticked' : 'Select all matching this search';
+        for (const x of b.boxes) { x.checked = b.all || b.selected.has(x.dataset.select); x.disabled = b.all; }
+      }
+      b.clear = () => { b.selected.clear(); b.all = false; msg.textContent = ''; sync(); };
+      b.rowBox = (a) => {
+        const x = el('input', '', '', { type: 'checkbox', 'data-select': a.phone, 'aria-label': 'Select ' + (a.name || a.phone) });
+        x.checked = b.all || b.selected.has(a.phone);
+        x.addEventListener('change', () => { if (x.checked) { b.selected.add(a.phone); } else { b.selected.delete(a.phone); } sync(); });
+        b.boxes = b.boxes.filter((y) => y.isConnected).concat([x]);
+        return x;
+      };
+      b.pageBox = (rows) => {
+        const x = el('input', '', '', { type: 'checkbox', id: 'bulk-page', 'aria-label': 'Select this page' });
+        x.addEventListener('change', () => { for (const a of rows) { if (x.checked) { b.selected.add(a.phone); } else { b.selected.delete(a.phone); } } sync(); });
+        return x;
+      };
+
+      function body(dryRun) {
+        const r = { action: action.value, dryRun };
+        if (reason.hidden) { r.value = value.value.trim(); } else { r.reason = reason.value.trim(); }
+        if (b.all) { r.search = { q: s.q, status: s.status || null }; } else { r.phones = [...b.selected]; }
+        return JSON.stringify(r);
+      }
+      const label = () => action.options[action.selectedIndex].textContent + (reason.hidden ? ' “' + value.value.trim() + '”' : '');
+      async function ask() {
+        msg.textContent = '';
+        let dry;
+        try {
+          dry = await ctx.api('/api/advisors/bulk', { method: 'POST', body: body(true) });
+        } catch (e) { msg.textContent = e.message; msg.className = 'error'; return; }
+        question.textContent = label() + ': ' + dry.changed + (dry.changed === 1 ? ' advisor' : ' advisors') + ' will change'
+          + (dry.unchanged ? ', ' + dry.unchanged + ' already so' : '') + (dry.failed ? ', ' + dry.failed + ' cannot (below)' : '') + '. Go ahead?';
+        failures.replaceChildren(...dry.failures.slice(0, 10).map((f) => el('li', f.phone + ': ' + f.reason)));
+        confirmBtn.disabled = dry.changed === 0;
+        dialog.returnValue = '';
+        dialog.showModal();
+      }
+      dialog.addEventListener('close', async () => {
+        if (dialog.returnValue !== 'confirm') { return; } // Cancel, Escape
+        apply.disabled = true;
+        try {
+          const r = await ctx.api('/api/advisors/bulk', { method: 'POST', body: body(false) });
+          b.clear();
+          msg.textContent = 'Done: ' + r.changed + ' changed, ' + r.unchanged + ' already so, ' + r.failed + ' failed.';
+          msg.className = 'ok';
+          bar.hidden = false;
+          fetchPage();
+        } catch (e) { msg.textContent = 'Not applied: ' + e.message; msg.className = 'error'; } finally { apply.disabled = false; }
+      });
+      sync();
+      return { bar, dialog, clear: b.clear, rowBox: b.rowBox, pageBox: b.pageBox };
     }
 
     function openImport() {

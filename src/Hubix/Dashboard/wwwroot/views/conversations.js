@@ -4,6 +4,7 @@
 import { el, h, button, duration, load, debounce } from '../lib.js';
 
 const FILTERS = [['needs', 'Needs a reply'], ['handoff', 'Handed off'], ['all', 'All']];
+const STATES = { needs: 'needs_reply', handoff: 'handed_off', all: 'all' };
 const LIVE_TYPES = new Set(['message', 'operator_reply', 'handoff', 'agent', 'tap', 'status', 'delivery']);
 
 export async function render(ctx, root, params) {
@@ -17,9 +18,20 @@ export async function render(ctx, root, params) {
   root.append(inbox);
   root.classList.add('wide-view');
 
+  const counts = {};
   for (const [key, label] of FILTERS) {
+    counts[key] = el('span', '', 'count', { 'data-count': key });
     const b = button(label, () => { s.filter = key; markTabs(); loadList(true); }, 'tab', { role: 'tab', 'data-filter': key });
+    b.append(counts[key]);
     tabs.append(b);
+  }
+  // The two waiting tabs show how many they hold (index range counts on the server).
+  async function loadCounts() {
+    try {
+      const c = await ctx.api('/api/webhook/conversations/counts');
+      counts.needs.textContent = ' ' + c.needsReply;
+      counts.handoff.textContent = ' ' + c.handedOff;
+    } catch { /* the list shows the error */ }
   }
   function markTabs() { for (const b of tabs.children) { b.setAttribute('aria-selected', String(b.dataset.filter === s.filter)); } }
   markTabs();
@@ -27,8 +39,9 @@ export async function render(ctx, root, params) {
   // ---------- the list ----------
   async function loadList(reset) {
     if (reset) { s.cursor = null; }
-    const q = new URLSearchParams({ limit: '30', messages: '1' });
-    if (s.filter === 'handoff') { q.set('handoff', 'true'); } else { q.set('kind', 'chat'); }
+    // The server decides what needs a reply (ADR-012): the advisor wrote and nothing answered since.
+    const q = new URLSearchParams({ limit: '30', messages: '1', state: STATES[s.filter] });
+    if (s.filter === 'all') { q.set('kind', 'chat'); }
     if (!reset && s.cursor) { q.set('cursor', s.cursor); }
     // Only the newest request may draw: live events start reloads while others are in flight.
     const seq = ++s.listSeq;
@@ -41,11 +54,7 @@ export async function render(ctx, root, params) {
     }
     if (seq !== s.listSeq) { return; }
     if (reset) { list.replaceChildren(); }
-    // "Needs a reply": the newest message is theirs and the window is still open (or a person has it).
-    const items = s.filter === 'needs'
-      ? page.items.filter((c) => c.handoffOpen || (c.windowOpen && c.messages.length > 0 && c.messages[c.messages.length - 1].direction === 'in'))
-      : page.items;
-    for (const c of items) { list.append(listItem(c)); }
+    for (const c of page.items) { list.append(listItem(c)); }
     if (reset && list.children.length === 0) { list.append(el('li', s.filter === 'needs' ? 'Nobody is waiting for a reply.' : 'No conversations yet.', 'muted empty')); }
     s.cursor = page.nextCursor;
     more.hidden = !page.nextCursor;
@@ -54,7 +63,8 @@ export async function render(ctx, root, params) {
   function listItem(c) {
     const last = c.messages[c.messages.length - 1];
     const a = h('a', { href: '#/conversations/' + encodeURIComponent(c.phone), class: 'inbox-item', 'data-phone': c.phone, 'aria-current': c.phone === s.phone ? 'true' : null },
-      h('span', { class: 'who' }, el('strong', c.name || c.phone), c.handoffOpen ? el('span', 'handoff', 'pill warn') : null),
+      h('span', { class: 'who' }, el('strong', c.name || c.phone), c.handoffOpen ? el('span', 'handoff', 'pill warn') : null,
+        c.needsReply ? el('span', 'needs a reply', 'pill needs') : null),
       el('span', ctx.fmtShort(c.lastAt), 'muted when'),
       el('span', last ? (last.direction === 'out' ? '↩ ' : '') + (last.text ?? '[' + last.kind + ']') : '', 'snippet'));
     return h('li', {}, a);
@@ -198,9 +208,9 @@ export async function render(ctx, root, params) {
       h('a', { href: '#/advisors/' + encodeURIComponent(a.phone) }, 'Advisor page and timeline →')]);
   }
 
-  const reloadList = debounce(() => loadList(true), 400);
+  const reloadList = debounce(() => { loadList(true); loadCounts(); }, 400);
   const reloadThread = debounce(() => loadThread(), 300);
-  await Promise.all([loadList(true), loadThread()]);
+  await Promise.all([loadList(true), loadThread(), loadCounts()]);
 
   return {
     update(p) { s.phone = p[0] || null; loadThread(); },

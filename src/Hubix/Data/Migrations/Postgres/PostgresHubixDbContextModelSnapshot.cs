@@ -187,6 +187,9 @@ namespace Hubix.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<DateTime?>("NeedsReplyAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Phone")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -216,6 +219,11 @@ namespace Hubix.Data.Migrations.Postgres
                     b.HasIndex("LastChatAt", "Phone");
 
                     b.HasIndex("LastInboundAt", "Phone");
+
+                    b.HasIndex("NeedsReplyAt", "Phone");
+
+                    b.HasIndex(new[] { "LastInboundAt", "Phone" }, "IX_Advisors_Handoff_LastInboundAt_Phone")
+                        .HasFilter("\"HandoffOpen\"");
 
                     b.ToTable("Advisors", (string)null);
                 });

@@ -176,6 +176,9 @@ namespace Hubix.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("NeedsReplyAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Phone")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -205,6 +208,11 @@ namespace Hubix.Data.Migrations.Sqlite
                     b.HasIndex("LastChatAt", "Phone");
 
                     b.HasIndex("LastInboundAt", "Phone");
+
+                    b.HasIndex("NeedsReplyAt", "Phone");
+
+                    b.HasIndex(new[] { "LastInboundAt", "Phone" }, "IX_Advisors_Handoff_LastInboundAt_Phone")
+                        .HasFilter("\"HandoffOpen\"");
 
                     b.ToTable("Advisors", (string)null);
                 });
