@@ -116,9 +116,10 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
     /// When the advisor last wrote or tapped, last wrote something other than a tap (the inbox's order), and was last
     /// handed off, from the plans (no database needed).
     /// </summary>
-    private (DateTime? LastInbound, DateTime? LastChat, DateTime? Handoff) Inbound(int advisor)
+    private (DateTime? LastInbound, DateTime? LastChat, DateTime? Handoff, bool HandoffOpen) Inbound(int advisor)
     {
         DateTime? last = null, lastChat = null, handoff = null;
+        var open = false;
         for (var d = days - 1; d >= 0 && (last is null || lastChat is null || handoff is null); d--)
         {
             var p = Plan(d, advisor);
@@ -146,21 +147,28 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
                 chat = Clamp(d, acc.AddSeconds(p.StopSec));
             }
 
-            lastChat ??= chat is null ? null : Seconds(chat.Value);
+            if (lastChat is null && chat is not null)
+            {
+                lastChat = Seconds(chat.Value);
+                // The advisor's newest chat asked for a person and nobody has answered yet: the handoff is still open,
+                // and the conversation waits for a reply (what the inbox's two tabs list).
+                open = p.Handoff && p.Chat && (!p.Stop || p.ChatSec >= p.StopSec);
+            }
+
             if (handoff is null && p.Handoff)
             {
                 handoff = Clamp(d, acc.AddSeconds(p.ChatSec + 2));
             }
         }
 
-        return (last, lastChat, handoff);
+        return (last, lastChat, handoff, open);
     }
 
     private static DateTime Seconds(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 
     private static long Unix(DateTime t) => (t.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
 
-    private static readonly string[] AdvisorCols = ["Id", "Phone", "UserId", "Name", "TimeZone", "Language", "Categories", "Status", "CreatedAt", "UpdatedAt", "DeletedAt", "LastInboundAt", "HandoffOpen", "HandoffAt", "LastChatAt"];
+    private static readonly string[] AdvisorCols = ["Id", "Phone", "UserId", "Name", "TimeZone", "Language", "Categories", "Status", "CreatedAt", "UpdatedAt", "DeletedAt", "LastInboundAt", "HandoffOpen", "HandoffAt", "LastChatAt", "NeedsReplyAt"];
     // History packs were sent, so they are approved (version 1 of each); items default to version 1.
     private static readonly string[] PackCols = ["Id", "Date", "Category", "Description", "CreatedAt", "UpdatedAt", "Version", "ApprovedVersion", "ApprovedDescription"];
     private static readonly string[] ItemCols = ["Id", "PackId", "Position", "Kind", "Text", "Caption", "FileName", "Url", "MediaId"];
@@ -207,7 +215,7 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
         var created = DayStart(0).AddDays(-1).AddHours(12);
         for (var i = 0; i < advisors; i++)
         {
-            var (last, lastChat, handoff) = Inbound(i);
+            var (last, lastChat, handoff, open) = Inbound(i);
             adv.Long(i + 1);
             adv.Str(Phone(i));
             adv.Null();
@@ -220,9 +228,10 @@ public sealed class HistoryGenerator(int advisors, int days, DateOnly firstDay, 
             adv.Time(created);
             adv.Null();
             adv.TimeN(last);
-            adv.Bool(false);
+            adv.Bool(open);
             adv.TimeN(handoff);
             adv.TimeN(lastChat);
+            adv.TimeN(open ? lastChat : null);
             adv.EndRow();
         }
 
