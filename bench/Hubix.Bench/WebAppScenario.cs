@@ -129,9 +129,10 @@ public sealed class WebAppScenario(Options options)
         var sw = Stopwatch.StartNew();
 
         // 1. Advisors: the view opened, searches by phone and name prefix, and paging forward.
-        for (var i = 0; i < 5; i++)
+        // The first open fetches the view's module and meets cold caches: reported apart from the warm ones.
+        for (var i = 0; i < 11; i++)
         {
-            await Open("advisors: view opened → rows", "#/advisors", "#advisors tbody tr");
+            await Open(i == 0 ? "advisors: first open" : "advisors: view opened → rows", "#/advisors", "#advisors tbody tr");
         }
 
         for (var i = 0; i < rounds; i++)
@@ -161,9 +162,9 @@ public sealed class WebAppScenario(Options options)
         }
 
         // 2. The inbox: its tabs, the older page, and a conversation opened.
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 11; i++)
         {
-            await Open("inbox: view opened → list", "#/conversations", "#inbox-list li");
+            await Open(i == 0 ? "inbox: first open" : "inbox: view opened → list", "#/conversations", "#inbox-list li");
         }
         for (var i = 0; i < rounds / 3 + 1; i++)
         {
@@ -201,15 +202,18 @@ public sealed class WebAppScenario(Options options)
         var report = new Report("webapp", context, options);
         report.Add("db", stack.Db.Provider);
         report.Add("advisors / interactions / advisors who wrote", $"{Fmt.N(advisorRows)} / {Fmt.N(interactions)} / {Fmt.N(conversations)}");
-        foreach (var (name, values) in timings)
+        // The first, cold open goes beside the warm ones in the same cell (the recorded table keeps its columns).
+        foreach (var (name, values) in timings.Where(t => !t.Key.EndsWith("first open", StringComparison.Ordinal)))
         {
+            var first = timings.TryGetValue(name.Split(':')[0] + ": first open", out var f) ? $"; first (cold) {Fmt.Ms(f[0])}" : "";
             values.Sort();
             var p95 = Fmt.Percentile(values, 95);
             // The 300 ms target is the issue's; a search typed includes the view's 250 ms debounce, so it has none.
             var target = name.Contains("typed", StringComparison.Ordinal) ? "" : "p95 < 300";
             report.Add(name + " p50 / p95 / max ms (n)",
                 $"{Fmt.Ms(Fmt.Percentile(values, 50))} / {Fmt.Ms(p95)} / {Fmt.Ms(values[^1])} ({values.Count})" +
-                (name.StartsWith("inbox: tab", StringComparison.Ordinal) && shown.TryGetValue(name, out var rows) ? $", {rows} rows" : ""), target, target.Length == 0 ? null : p95 < 300);
+                (name.StartsWith("inbox: tab", StringComparison.Ordinal) && shown.TryGetValue(name, out var rows) ? $", {rows} rows" : "") +
+                (name.Contains("view opened", StringComparison.Ordinal) ? first : ""), target, target.Length == 0 ? null : p95 < 300);
         }
 
         report.Add("page errors / failed loads", $"{errors.Count} / {failures.Count}", "0 / 0", errors.Count == 0 && failures.Count == 0);
