@@ -154,11 +154,14 @@ async function editor(ctx, root, date, category) {
   const testResult = el('p', '', '', { id: 'test-result', role: 'status' });
   const versions = el('div', '', '', { id: 'pack-versions' });
   const versionView = el('div', '', 'version-view', { id: 'version-view' });
-  root.append(h('p', {}, h('a', { href: '#/content' }, '← Calendar')), h('div', { class: 'studio' },
+  // Shown once the pack is loaded: the load sets the items, so nothing picked or typed before it may be overwritten.
+  const loading = el('p', 'Loading the pack…', 'muted loading');
+  root.append(loading);
+  const page = [h('p', {}, h('a', { href: '#/content' }, '← Calendar')), h('div', { class: 'studio' },
     h('section', { class: 'card' }, title, form),
     h('section', { class: 'card' }, el('h2', 'What the advisor receives'), h('div', { class: 'toolbar' }, who, options, button('Preview', () => renderPreview(), 'secondary', { id: 'preview-button' })),
       preview, ctx.can('admin') ? h('div', {}, testBtn, testResult) : null)),
-  h('section', { class: 'card' }, el('h2', 'Versions'), versions, versionView));
+  h('section', { class: 'card' }, el('h2', 'Versions'), versions, versionView)];
   if (!canEdit) { desc.disabled = true; }
 
   // Advisor picker: the advisors API's prefix search, as they type.
@@ -438,6 +441,7 @@ async function editor(ctx, root, date, category) {
 
   try { s.defaultLang = (await ctx.api('/api/packs/settings')).defaultLanguage || 'en'; } catch { /* the default stays en */ }
   await loadPack().catch((e) => { result.textContent = 'Could not load: ' + e.message; });
+  loading.replaceWith(...page);
   if (flash) { result.textContent = flash + ' ' + result.textContent; flash = null; }
   renderPreview();
   return {};
